@@ -1,0 +1,1 @@
+"""Deepstory: a written story in, a narrated talking-head video out."""

@@ -1,0 +1,1 @@
+"""Model code: pure computation over tensors. Reads nothing but its own checkpoint, never prints."""
