@@ -17,3 +17,9 @@ from .normalize import normalize_kp
 
 __all__ = ["DenseMotionNetwork", "FomConfig", "KPDetector", "OcclusionAwareGenerator", "build_models",
            "load_checkpoint", "load_config", "make_coordinate_grid", "normalize_kp"]
+
+from .animator import FomAnimator, PreparedSource  # noqa: E402  (after the model imports it builds on)
+from .driving import fit_geometry, prepare_driving  # noqa: E402
+from .reference import reference_animation  # noqa: E402
+
+__all__ += ["FomAnimator", "PreparedSource", "fit_geometry", "prepare_driving", "reference_animation"]

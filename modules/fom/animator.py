@@ -1,0 +1,181 @@
+"""`FomAnimator`: load FOM once, animate many clips of one portrait, fast.
+
+Per portrait the source-side work runs once (`kp_source`, the generator's encoding of the source, the
+dense-motion network's downscaled source and its Gaussians). Per clip, frames stream through in
+batches: iterator in, iterator out, so memory stays flat however long the clip is.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+import torch
+
+from ..checkpoint import pick_device
+from .config import FomConfig, load_config
+from .dense_motion import MotionSource
+from .driving import prepare_driving
+from .generator import OcclusionAwareGenerator
+from .keypoint_detector import KPDetector
+from .loading import load_checkpoint
+from .normalize import _relative, movement_scale
+
+
+@dataclass
+class PreparedSource:
+    """Everything about one source image that does not depend on the driving frames."""
+    key: str
+    image: torch.Tensor                  # (1, 3, S, S) in [0, 1]
+    kp: dict[str, torch.Tensor]
+    encoded: torch.Tensor                # generator features before warping
+    motion: MotionSource
+
+
+class FomAnimator:
+    """Context manager around a loaded FOM model; see the module docstring.
+
+        with FomAnimator("data/fom/vox-256.yaml", "vox-cpk.pth.tar") as animator:
+            for frame in animator.animate(source, driving): ...
+    """
+
+    def __init__(self, config_path: str | os.PathLike | FomConfig | None = None,
+                 checkpoint_path: str | os.PathLike | None = None, device: Any = None, *,
+                 align_corners: bool | None = None):
+        self.config_path = config_path
+        self.checkpoint_path = checkpoint_path
+        self.device = pick_device(device)
+        self.align_corners = align_corners
+        self.kp_detector: KPDetector | None = None
+        self.generator: OcclusionAwareGenerator | None = None
+        self.frame_size = 0
+        self._source: PreparedSource | None = None
+        self._tf32: tuple[bool, bool] | None = None
+
+    @classmethod
+    def from_models(cls, kp_detector: KPDetector, generator: OcclusionAwareGenerator, frame_size: int,
+                    device: Any = None) -> "FomAnimator":
+        """An animator around already-built models (tests, benchmarks)."""
+        self = cls(device=device if device is not None else next(generator.parameters()).device)
+        self.kp_detector, self.generator = kp_detector.to(self.device).eval(), generator.to(self.device).eval()
+        self.frame_size = frame_size
+        return self
+
+    # -- lifetime ---------------------------------------------------------------------------------------
+    def load(self) -> "FomAnimator":
+        if self.generator is None:
+            config = (self.config_path if isinstance(self.config_path, FomConfig)
+                      else load_config(self.config_path))
+            self.kp_detector, self.generator = load_checkpoint(config, self.checkpoint_path, self.device,
+                                                               align_corners=self.align_corners)
+            self.frame_size = config.frame_size
+        return self
+
+    def __enter__(self) -> "FomAnimator":
+        if self.device.type == "cuda":
+            # TF32 would change results by ~1e-3; keep what the original computes.
+            self._tf32 = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+            torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        return self.load()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the models and cached source and give memory back."""
+        self.kp_detector = self.generator = None
+        self._source = None
+        if self._tf32 is not None:
+            torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = self._tf32
+            self._tf32 = None
+        gc.collect()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    # -- source side ------------------------------------------------------------------------------------
+    def _models(self) -> tuple[KPDetector, OcclusionAwareGenerator]:
+        if self.generator is None or self.kp_detector is None:
+            raise RuntimeError("FomAnimator is not loaded: use it as a context manager (with ... as animator)")
+        return self.kp_detector, self.generator
+
+    def prepare(self, source: np.ndarray) -> PreparedSource:
+        """Source-side work for a size x size RGB uint8 image; the last one is cached by content."""
+        kp_detector, generator = self._models()
+        source = np.ascontiguousarray(source)
+        s = self.frame_size
+        if source.shape != (s, s, 3) or source.dtype != np.uint8:
+            raise ValueError(f"source must be a {s}x{s}x3 uint8 RGB image, got {source.shape} {source.dtype}")
+        key = hashlib.blake2b(source.tobytes(), digest_size=16).hexdigest()
+        if self._source is not None and self._source.key == key:
+            return self._source
+        with torch.inference_mode():
+            image = prepare_driving(source[None], s, self.device)
+            kp = kp_detector(image)
+            self._source = PreparedSource(key=key, image=image, kp=kp, encoded=generator.encode(image),
+                                          motion=generator.dense_motion_network.prepare_source(image, kp))
+        return self._source
+
+    # -- driving side -----------------------------------------------------------------------------------
+    def predictions(self, source: np.ndarray | PreparedSource, driving: Iterable[np.ndarray],
+                    relative: bool = True, adapt_movement_scale: bool = True, batch_size: int = 8,
+                    driving_initial: np.ndarray | None = None) -> Iterator[torch.Tensor]:
+        """Float predictions (B, 3, S, S) in [0, 1], one tensor per batch of driving frames.
+
+        Driving frames are (h, w, 3) uint8; frames that are not S x S are scaled and padded on the device
+        (`prepare_driving`). `kp_driving_initial` comes from `driving_initial` if given, else the first frame.
+        """
+        kp_detector, _ = self._models()
+        src = source if isinstance(source, PreparedSource) else self.prepare(source)
+        batch_size = max(1, int(batch_size))
+        state: dict[str, Any] = {"initial": None}
+        if driving_initial is not None:
+            with torch.inference_mode():
+                x = prepare_driving(np.asarray(driving_initial)[None], self.frame_size, self.device)
+                state["initial"] = kp_detector(x)
+        for frames in _batches(driving, batch_size):
+            # Inference mode per batch, not across `yield`, so it never leaks into the caller's code.
+            with torch.inference_mode():
+                pred = self._step(src, frames, state, relative, adapt_movement_scale)
+            yield pred
+
+    def _step(self, src: PreparedSource, frames: np.ndarray, state: dict[str, Any], relative: bool,
+              adapt_movement_scale: bool) -> torch.Tensor:
+        kp_detector, generator = self._models()
+        x = prepare_driving(frames, self.frame_size, self.device)
+        kp_driving = kp_detector(x)
+        if state["initial"] is None:
+            state["initial"] = {k: v[:1] for k, v in kp_driving.items()}
+        if relative and "scale" not in state:
+            initial = state["initial"]
+            state["scale"] = movement_scale(src.kp, initial) if adapt_movement_scale else 1.0
+            state["inv"] = torch.inverse(initial["jacobian"]) if "jacobian" in initial else None
+        if relative:
+            kp_norm = _relative(src.kp, kp_driving, state["initial"], state["scale"], True,
+                                state["inv"] is not None, state["inv"])
+        else:
+            kp_norm = kp_driving
+        motion = generator.dense_motion_network.motion(src.motion, kp_norm)
+        return generator.decode(generator.apply_motion(src.encoded, motion))
+
+    def animate(self, source: np.ndarray | PreparedSource, driving: Iterable[np.ndarray], relative: bool = True,
+                adapt_movement_scale: bool = True, batch_size: int = 8,
+                driving_initial: np.ndarray | None = None) -> Iterator[np.ndarray]:
+        """Yield one S x S x 3 uint8 frame per driving frame (prediction x 255, rounded)."""
+        for pred in self.predictions(source, driving, relative, adapt_movement_scale, batch_size, driving_initial):
+            frames = (pred * 255).round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+            yield from frames
+
+
+def _batches(frames: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
+    """Group an iterable of (h, w, 3) uint8 frames (or (n, h, w, 3) arrays) into stacked batches."""
+    batch: list[np.ndarray] = []
+    for frame in frames:
+        batch.append(np.asarray(frame))
+        if len(batch) == size:
+            yield np.stack(batch)
+            batch = []
+    if batch:
+        yield np.stack(batch)
