@@ -1,0 +1,125 @@
+"""`animator: fom` — First Order Motion Model driven by SDA face videos, pasted into the portrait.
+
+Per portrait: find the face, cut a square around it, resize to the model's 256, and do FOM's source-side
+work once. Per clip: the driving frames (SDA's 128x96, or any (n, h, w, 3) uint8 video) are scaled and
+padded on the device, animated with relative motion + adapt_movement_scale (kp_driving_initial from the
+clip's first frame), and each 256 frame is pasted back into the full-resolution portrait with a feathered
+mask.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from itertools import chain, islice, repeat
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from modules import landmarks
+from modules.errors import NoFaceError
+from modules.facecrop import Crop, feather_mask, paste, square_around
+from modules.fom import FomAnimator
+
+from ..errors import EngineError
+from .base import Animator, ClipSpeech, SpeakerSession, even_size_within
+from .resize import resize_rgb
+
+DEFAULT_CONFIG = Path("data/fom/vox-256.yaml")
+DEFAULT_CHECKPOINT = Path("data/checkpoints/vox-cpk.pth.tar")
+CHECKPOINT_HELP = ("Download vox-cpk.pth.tar (or vox-adv-cpk.pth.tar with data/fom/vox-adv-256.yaml) from the "
+                   "links in the first-order-model README "
+                   "(https://github.com/AliaksandrSiarohin/first-order-model#pre-trained-checkpoint) and put it "
+                   f"at {DEFAULT_CHECKPOINT}, or give its path in the story front matter / on the command line.")
+
+
+class FomSession(SpeakerSession):
+    """One portrait prepared for FOM: the scaled portrait, the face crop and the 256 source."""
+
+    def __init__(self, animator: FomAnimator, portrait: np.ndarray, crop: Crop, source: np.ndarray,
+                 batch_size: int):
+        self._animator = animator
+        self.portrait = portrait
+        self.crop = crop
+        self.source = source
+        self._mask = feather_mask(crop.side)
+        self._batch_size = batch_size
+        self._prepared = animator.prepare(source)
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        return self.portrait.shape[1], self.portrait.shape[0]
+
+    def render(self, motion: np.ndarray, speech: ClipSpeech) -> Iterator[np.ndarray]:
+        n = speech.n_frames
+        motion = np.asarray(motion)
+        if motion.ndim != 4 or motion.shape[-1] != 3 or motion.dtype != np.uint8:
+            raise ValueError(f"fom animator needs driving frames (n, h, w, 3) uint8, got {motion.shape} {motion.dtype}")
+        if n <= 0:
+            return
+        if len(motion) == 0:            # nothing to drive with: the portrait holds still
+            yield from repeat(self.portrait, n)
+            return
+        # Exactly n frames: cut a longer clip, hold the last frame of a shorter one.
+        frames = islice(chain(iter(motion), repeat(motion[-1])), n)
+        side = self.crop.side
+        for patch in self._animator.animate(self._prepared, frames, relative=True, adapt_movement_scale=True,
+                                            batch_size=self._batch_size):
+            yield paste(self.portrait, resize_rgb(patch, (side, side)), self.crop, self._mask)
+
+
+class FomAnimatorEngine(Animator):
+    name = "fom"
+    version = "1"
+    accepts = ("sda",)
+    default_driver = "sda"
+
+    def __init__(self, config_path: str | os.PathLike = DEFAULT_CONFIG,
+                 checkpoint_path: str | os.PathLike = DEFAULT_CHECKPOINT, device: Any = None,
+                 batch_size: int = 8, max_side: int = 1024, crop_scale: float = 1.8):
+        self.config_path = Path(config_path)
+        self.checkpoint_path = Path(checkpoint_path)
+        if not self.config_path.is_file():
+            raise EngineError(f"FOM config not found: {self.config_path} (the project ships data/fom/vox-256.yaml "
+                              "and data/fom/vox-adv-256.yaml)")
+        if not self.checkpoint_path.is_file():
+            raise EngineError(f"FOM checkpoint not found: {self.checkpoint_path}. {CHECKPOINT_HELP}")
+        self.device = device
+        self.batch_size = batch_size
+        self.max_side = max_side
+        self.crop_scale = crop_scale
+        self._animator: FomAnimator | None = None
+
+    def cache_key(self) -> dict[str, Any]:
+        stat = self.checkpoint_path.stat()
+        return {"config": hashlib.sha256(self.config_path.read_bytes()).hexdigest()[:16],
+                # Hashing a 700 MB checkpoint per run is too slow; its name, size and mtime identify it.
+                "checkpoint": [self.checkpoint_path.name, stat.st_size, int(stat.st_mtime)],
+                "max_side": self.max_side, "crop_scale": self.crop_scale}
+
+    def __enter__(self) -> "FomAnimatorEngine":
+        self._loaded()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._animator is not None:
+            self._animator.__exit__(*exc)
+            self._animator = None
+
+    def _loaded(self) -> FomAnimator:
+        if self._animator is None:
+            self._animator = FomAnimator(self.config_path, self.checkpoint_path, self.device).__enter__()
+        return self._animator
+
+    def speaker(self, portrait: np.ndarray, *, label: str = "portrait") -> FomSession:
+        animator = self._loaded()
+        h, w = portrait.shape[:2]
+        scaled = resize_rgb(np.ascontiguousarray(portrait[..., :3]), even_size_within(w, h, self.max_side))
+        mesh = landmarks.detect(scaled)
+        if mesh is None:
+            raise NoFaceError(f"no face found in {label}: the fom animator needs a clearly visible, roughly "
+                              "frontal face (or use the builtin animator)")
+        crop = square_around(landmarks.face_box(mesh), (scaled.shape[1], scaled.shape[0]), self.crop_scale)
+        size = animator.frame_size
+        source = resize_rgb(crop.cut(scaled), (size, size))
+        return FomSession(animator, scaled, crop, source, self.batch_size)
