@@ -19,6 +19,7 @@ from ..checkpoint import pick_device
 from .config import FomConfig, load_config
 from .dense_motion import MotionSource
 from .driving import prepare_driving
+from .fused import fast_copy
 from .generator import OcclusionAwareGenerator
 from .keypoint_detector import KPDetector
 from .loading import load_checkpoint
@@ -44,7 +45,8 @@ class FomAnimator:
 
     def __init__(self, config_path: str | os.PathLike | FomConfig | None = None,
                  checkpoint_path: str | os.PathLike | None = None, device: Any = None, *,
-                 align_corners: bool | None = None):
+                 align_corners: bool | None = None, fused: bool = True):
+        self.fused = fused
         self.config_path = config_path
         self.checkpoint_path = checkpoint_path
         self.device = pick_device(device)
@@ -53,13 +55,14 @@ class FomAnimator:
         self.generator: OcclusionAwareGenerator | None = None
         self.frame_size = 0
         self._source: PreparedSource | None = None
+        self._fast: tuple[KPDetector, OcclusionAwareGenerator] | None = None
         self._tf32: tuple[bool, bool] | None = None
 
     @classmethod
     def from_models(cls, kp_detector: KPDetector, generator: OcclusionAwareGenerator, frame_size: int,
-                    device: Any = None) -> "FomAnimator":
-        """An animator around already-built models (tests, benchmarks)."""
-        self = cls(device=device if device is not None else next(generator.parameters()).device)
+                    device: Any = None, *, fused: bool = True) -> "FomAnimator":
+        """An animator around already-built models (tests, benchmarks); the models are not modified."""
+        self = cls(device=device if device is not None else next(generator.parameters()).device, fused=fused)
         self.kp_detector, self.generator = kp_detector.to(self.device).eval(), generator.to(self.device).eval()
         self.frame_size = frame_size
         return self
@@ -87,7 +90,7 @@ class FomAnimator:
     def close(self) -> None:
         """Drop the models and cached source and give memory back."""
         self.kp_detector = self.generator = None
-        self._source = None
+        self._source = self._fast = None
         if self._tf32 is not None:
             torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = self._tf32
             self._tf32 = None
@@ -127,7 +130,7 @@ class FomAnimator:
         Driving frames are (h, w, 3) uint8; frames that are not S x S are scaled and padded on the device
         (`prepare_driving`). `kp_driving_initial` comes from `driving_initial` if given, else the first frame.
         """
-        kp_detector, _ = self._models()
+        kp_detector, _ = self._per_frame_models()
         src = source if isinstance(source, PreparedSource) else self.prepare(source)
         batch_size = max(1, int(batch_size))
         state: dict[str, Any] = {"initial": None}
@@ -141,9 +144,18 @@ class FomAnimator:
                 pred = self._step(src, frames, state, relative, adapt_movement_scale)
             yield pred
 
+    def _per_frame_models(self) -> tuple[KPDetector, OcclusionAwareGenerator]:
+        """The models for driving-dependent work: fused copies (BN folded, phase-split upsampling)."""
+        models = self._models()
+        if not self.fused:
+            return models
+        if self._fast is None:
+            self._fast = (fast_copy(models[0]), fast_copy(models[1]))
+        return self._fast
+
     def _step(self, src: PreparedSource, frames: np.ndarray, state: dict[str, Any], relative: bool,
               adapt_movement_scale: bool) -> torch.Tensor:
-        kp_detector, generator = self._models()
+        kp_detector, generator = self._per_frame_models()
         x = prepare_driving(frames, self.frame_size, self.device)
         kp_driving = kp_detector(x)
         if state["initial"] is None:

@@ -1,0 +1,159 @@
+"""FOM animation speed: the batched, source-cached FomAnimator vs a per-frame loop written like the
+original `make_animation` (kp detector + normalize_kp + full generator per frame, batch 1, nothing cached).
+
+Full vox-256 size with seeded random weights, 256x256 frames. Both run in this process on the same
+inputs; outputs are compared; the ratio, achieved GFLOP/s and (in child processes) peak memory for a long
+vs a short clip are printed. Runs on CUDA when present (batched there too), else CPU.
+
+    python benchmarks/fom_animate.py [--frames 32] [--batch-size 8] [--memory-frames 512 --memory-base 64]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from modules.fom import FomAnimator, build_models, load_config, prepare_driving, reference_animation  # noqa: E402
+
+CONFIG = Path(__file__).resolve().parents[1] / "data" / "fom" / "vox-256.yaml"
+
+
+def random_models(device: torch.device):
+    """vox-256 with seeded random weights and non-trivial BatchNorm statistics, in eval mode."""
+    torch.manual_seed(0)
+    kp_detector, generator = build_models(load_config(CONFIG))
+    with torch.no_grad():
+        for module in (kp_detector, generator):
+            for name, buf in module.named_buffers():
+                if name.endswith("running_var"):
+                    buf.uniform_(0.5, 1.5)
+                elif name.endswith("running_mean"):
+                    buf.normal_(0, 0.1)
+    return kp_detector.to(device).eval(), generator.to(device).eval()
+
+
+def synthetic_source(size: int = 256) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    small = torch.from_numpy(rng.random((1, 3, 8, 8), dtype=np.float32))
+    img = torch.nn.functional.interpolate(small, size=(size, size), mode="bicubic", align_corners=False)
+    return (img.clamp(0, 1)[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+
+
+def synthetic_frames(n: int, size: int = 256):
+    """A lazily generated moving blob pattern (uint8, size x size x 3)."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    for t in range(n):
+        cx, cy = 0.5 + 0.1 * np.sin(t / 5), 0.5 + 0.08 * np.cos(t / 7)
+        blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 0.02)
+        frame = np.stack([blob, 0.5 * blob + 0.3 * x, 0.6 * y + 0.2 * np.sin(10 * x + t / 3)], axis=-1)
+        yield (np.clip(frame, 0, 1) * 255).astype(np.uint8)
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def gflops(fn) -> float:
+    from torch.utils.flop_counter import FlopCounterMode
+    counter = FlopCounterMode(display=False)
+    with counter:
+        fn()
+    return counter.get_total_flops() / 1e9
+
+
+def memory_child(n: int, batch_size: int, device: torch.device) -> None:
+    """Animate n frames, print peak memory as JSON (CPU: max RSS; CUDA: max allocated)."""
+    kp_detector, generator = random_models(device)
+    animator = FomAnimator.from_models(kp_detector, generator, 256, device)
+    count = sum(1 for _ in animator.animate(synthetic_source(), synthetic_frames(n), batch_size=batch_size))
+    peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    print(json.dumps({"frames": count, "peak_bytes": peak}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=32)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--memory-frames", type=int, default=512)
+    ap.add_argument("--memory-base", type=int, default=64)
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--device", default=None)
+    ap.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    if args.memory_child:
+        memory_child(args.memory_child, args.batch_size, device)
+        return
+
+    kp_detector, generator = random_models(device)
+    source = synthetic_source()
+    frames = list(synthetic_frames(args.frames))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average {load:.2f} at start (other processes share this CPU; timings are noisy)")
+    print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
+          f"{args.frames} frames 256x256, vox-256 random weights")
+
+    src_t = prepare_driving(source[None], 256, device)
+    drv_t = [prepare_driving(f[None], 256, device) for f in frames]
+    # Warm-up (allocator, oneDNN primitive caches) for both paths.
+    list(reference_animation(kp_detector, generator, src_t, drv_t[:1]))
+    animator = FomAnimator.from_models(kp_detector, generator, 256, device)
+    list(animator.predictions(source, frames[:2], batch_size=2))
+    animator._source = None                      # the timed run below pays for its source-side work
+
+    sync(device)
+    t0 = time.perf_counter()
+    ref = [p.cpu() for p in reference_animation(kp_detector, generator, src_t, drv_t)]
+    sync(device)
+    t_ref = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    fast = [p.cpu() for p in animator.predictions(source, frames, batch_size=args.batch_size)]
+    sync(device)
+    t_fast = time.perf_counter() - t0
+
+    diff = float((torch.cat(fast) - torch.cat(ref)).abs().max())
+    n = args.frames
+    with torch.no_grad():
+        # per frame = 2 frames - 1 frame (the first also runs the kp detector for kp_driving_initial)
+        g_ref = (gflops(lambda: list(reference_animation(kp_detector, generator, src_t, drv_t[:2])))
+                 - gflops(lambda: list(reference_animation(kp_detector, generator, src_t, drv_t[:1]))))
+    g_src = gflops(lambda: animator.prepare(np.ascontiguousarray(source[::-1])))
+    g_batch = gflops(lambda: list(animator.predictions(animator.prepare(source), frames[:args.batch_size],
+                                                       batch_size=args.batch_size)))
+    g_frame = g_batch / min(args.batch_size, n)
+    print(f"original-style loop : {t_ref / n:.3f} s/frame  {n / t_ref:6.2f} frames/s  "
+          f"{g_ref:.1f} GFLOP/frame  {g_ref * n / t_ref:6.1f} GFLOP/s")
+    print(f"FomAnimator (bs {args.batch_size}) : {t_fast / n:.3f} s/frame  {n / t_fast:6.2f} frames/s  "
+          f"{g_frame:.1f} GFLOP/frame + {g_src:.1f} once  {(g_frame * n + g_src) / t_fast:6.1f} GFLOP/s")
+    print(f"speed-up            : {t_ref / t_fast:.2f}x   max |animator - loop| = {diff:.2e}")
+
+    if not args.skip_memory:
+        peaks = {}
+        for count in (args.memory_base, args.memory_frames):
+            out = subprocess.run([sys.executable, __file__, "--memory-child", str(count), "--batch-size",
+                                  str(args.batch_size), "--device", str(device)],
+                                 capture_output=True, text=True, check=True, env=dict(os.environ))
+            peaks[count] = json.loads(out.stdout.strip().splitlines()[-1])["peak_bytes"]
+        a, b = peaks[args.memory_base], peaks[args.memory_frames]
+        what = "max allocated" if device.type == "cuda" else "max RSS"
+        print(f"peak memory ({what}): {args.memory_base} frames {a / 2**20:.0f} MiB, "
+              f"{args.memory_frames} frames {b / 2**20:.0f} MiB  (+{100 * (b - a) / a:.1f}%)")
+
+
+if __name__ == "__main__":
+    main()
