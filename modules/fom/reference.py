@@ -16,11 +16,15 @@ from .normalize import normalize_kp
 
 def reference_animation(kp_detector: KPDetector, generator: OcclusionAwareGenerator, source: torch.Tensor,
                         driving: Iterable[torch.Tensor], relative: bool = True,
-                        adapt_movement_scale: bool = True) -> Iterator[torch.Tensor]:
-    """source (1, 3, S, S) and driving frames (1, 3, S, S) in [0, 1] -> predictions (1, 3, S, S)."""
+                        adapt_movement_scale: bool = True, driving_initial: torch.Tensor | None = None
+                        ) -> Iterator[torch.Tensor]:
+    """source (1, 3, S, S) and driving frames (1, 3, S, S) in [0, 1] -> predictions (1, 3, S, S).
+
+    `kp_driving_initial` comes from `driving_initial` when given, else from the first driving frame.
+    """
     with torch.no_grad():
         kp_source = kp_detector(source)
-        kp_initial = None
+        kp_initial = kp_detector(driving_initial) if driving_initial is not None else None
         for frame in driving:
             if kp_initial is None:
                 kp_initial = kp_detector(frame)
