@@ -108,3 +108,14 @@ def test_missing_checkpoint_says_what_to_download(tiny, tmp_path):
         FomAnimatorEngine(tiny[0], missing)
     msg = str(err.value)
     assert str(missing) in msg and "vox-cpk.pth.tar" in msg and "first-order-model" in msg
+
+
+def test_find_best_frame_picks_the_aligned_face(astronaut):
+    from modules.fom import find_best_frame
+    face = resize_rgb(astronaut[0:300, 100:400], (256, 256))
+    tilted = [np.ascontiguousarray(np.rot90(face, k)) for k in (1, 3)]
+    # a narrower face: scale-normalised landmarks still differ in shape
+    squeezed = np.pad(resize_rgb(face, (180, 256)), ((0, 0), (38, 38), (0, 0)), mode="edge")
+    frames = [tilted[0], squeezed, face[:, ::-1].copy(), face, tilted[1]]
+    assert find_best_frame(face, frames) == 3
+    assert find_best_frame(np.zeros((64, 64, 3), np.uint8), frames) == 0

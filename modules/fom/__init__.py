@@ -1,25 +1,32 @@
 """First Order Motion Model (Siarohin et al., 2019): a re-implementation that loads the published
 checkpoints strictly and computes what the original code computes, plus a batched per-portrait animator.
 
-Public API mirrors the original so scripts port easily:
+The public API mirrors the original so scripts port easily:
 
     kp_detector, generator = load_checkpoint("data/fom/vox-256.yaml", "vox-cpk.pth.tar")
+    kp_norm = normalize_kp(kp_source, kp_driving, kp_driving_initial, use_relative_movement=True, ...)
+    out = generator(source, kp_source=kp_source, kp_driving=kp_norm)      # out["prediction"], ...
+
     with FomAnimator("data/fom/vox-256.yaml", "vox-cpk.pth.tar") as animator:
-        for frame in animator.animate(source, driving_frames): ...
+        for frame in animator.animate(source_256_uint8, driving_frames): ...
+
+Files: blocks (shared layers, grids, warping), keypoint_detector, dense_motion, generator, normalize,
+config (original YAML format), loading (strict checkpoint loading), fused (inference-only block rewrites),
+driving (device-side driving-frame preparation), animator, reference (the original-style per-frame loop),
+best_frame.
 """
+from .animator import FomAnimator, PreparedSource
+from .best_frame import find_best_frame
 from .blocks import make_coordinate_grid
 from .config import FomConfig, load_config
 from .dense_motion import DenseMotionNetwork
+from .driving import fit_geometry, prepare_driving
 from .generator import OcclusionAwareGenerator
 from .keypoint_detector import KPDetector
 from .loading import build_models, load_checkpoint
 from .normalize import normalize_kp
+from .reference import reference_animation
 
-__all__ = ["DenseMotionNetwork", "FomConfig", "KPDetector", "OcclusionAwareGenerator", "build_models",
-           "load_checkpoint", "load_config", "make_coordinate_grid", "normalize_kp"]
-
-from .animator import FomAnimator, PreparedSource  # noqa: E402  (after the model imports it builds on)
-from .driving import fit_geometry, prepare_driving  # noqa: E402
-from .reference import reference_animation  # noqa: E402
-
-__all__ += ["FomAnimator", "PreparedSource", "fit_geometry", "prepare_driving", "reference_animation"]
+__all__ = ["DenseMotionNetwork", "FomAnimator", "FomConfig", "KPDetector", "OcclusionAwareGenerator",
+           "PreparedSource", "build_models", "find_best_frame", "fit_geometry", "load_checkpoint", "load_config",
+           "make_coordinate_grid", "normalize_kp", "prepare_driving", "reference_animation"]

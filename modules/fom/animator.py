@@ -2,7 +2,9 @@
 
 Per portrait the source-side work runs once (`kp_source`, the generator's encoding of the source, the
 dense-motion network's downscaled source and its Gaussians). Per clip, frames stream through in
-batches: iterator in, iterator out, so memory stays flat however long the clip is.
+batches: iterator in, iterator out, so memory stays flat however long the clip is. Driving-dependent
+work runs on fused copies of the models (modules.fom.fused: BatchNorm folded into convolutions,
+nearest-upsample + conv computed at low resolution), equal to the original up to float rounding.
 """
 from __future__ import annotations
 
