@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from deepstory.engines.base import ClipSpeech
-from deepstory.engines.fom import FomAnimatorEngine
+from deepstory.engines.fom import FomEngine
 from deepstory.engines.resize import resize_rgb
 from deepstory.errors import EngineError
 from modules.errors import NoFaceError
@@ -26,7 +26,7 @@ def tiny(fixtures_dir):
 
 @pytest.fixture(scope="module")
 def engine(tiny):
-    with FomAnimatorEngine(*tiny, batch_size=4) as e:
+    with FomEngine(*tiny, batch_size=4) as e:
         yield e
 
 
@@ -105,7 +105,7 @@ def test_no_face_names_the_label(engine):
 def test_missing_checkpoint_says_what_to_download(tiny, tmp_path):
     missing = tmp_path / "vox-cpk.pth.tar"
     with pytest.raises(EngineError) as err:
-        FomAnimatorEngine(tiny[0], missing)
+        FomEngine(tiny[0], missing)
     msg = str(err.value)
     assert str(missing) in msg and "vox-cpk.pth.tar" in msg and "first-order-model" in msg
 

@@ -68,7 +68,7 @@ class FomSession(SpeakerSession):
             yield paste(self.portrait, resize_rgb(patch, (side, side)), self.crop, self._mask)
 
 
-class FomAnimatorEngine(Animator):
+class FomEngine(Animator):
     name = "fom"
     version = "1"
     accepts = ("sda",)
@@ -97,7 +97,7 @@ class FomAnimatorEngine(Animator):
                 "checkpoint": [self.checkpoint_path.name, stat.st_size, int(stat.st_mtime)],
                 "max_side": self.max_side, "crop_scale": self.crop_scale}
 
-    def __enter__(self) -> "FomAnimatorEngine":
+    def __enter__(self) -> "FomEngine":
         self._loaded()
         return self
 
