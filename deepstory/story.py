@@ -72,6 +72,12 @@ class Story:
     base_dir: Path = field(default_factory=Path.cwd)
 
 
+def _looks_like_name(text: str, max_words: int) -> bool:
+    """'Yennefer', 'Ground Control': up to `max_words` words, each capitalised (so 'Note that' is not)."""
+    words = text.split()
+    return 0 < len(words) <= max_words and all(w[0].isupper() for w in words)
+
+
 def _split_front_matter(text: str) -> tuple[str | None, str, int]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -190,9 +196,9 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
                 who = (m.group(1) or m.group(3)).strip()
                 if who.lower() in by_lower or who.lower() == default.lower():
                     speaker, said = who, m.group(2) or ""
-                elif not declared and len(who.split()) <= 3 and who[0].isupper():
+                elif not declared and _looks_like_name(who, 3):
                     speaker, said = who, m.group(2) or ""
-                elif declared and len(who.split()) <= 2 and who[0].isupper():
+                elif declared and _looks_like_name(who, 2):
                     raise StoryError(f"line {i}: unknown speaker {who!r}; declared speakers: "
                                      f"{', '.join(speakers)}. Add it under 'speakers:' in the front matter, "
                                      f"or fix the name.")
