@@ -1,2 +1,3 @@
-"""Text-to-speech voices. Each voice lives in its own subpackage (e.g. `modules.tts.dctts`) and is imported
-on demand, so importing this package stays cheap."""
+"""Voices: espeak-ng (embedded default, with phoneme timings) and DCTTS checkpoints (`modules.tts.dctts`).
+
+Submodules are imported on demand, so importing this package stays cheap."""
