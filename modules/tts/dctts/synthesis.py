@@ -23,7 +23,7 @@ class MelResult:
     mel_logit: torch.Tensor       # (1, n_mels, steps)
     attention: torch.Tensor       # (1, N, steps), after the monotonic rule and the softmax
     attention_argmax: list[int]   # per step: the position the stopping rule tested
-    attention_forced: list[bool]  # per step: whether the monotonic rule rewrote the column
+    attention_forced: list[bool]  # per step: whether the monotonic rule rewrote the column (empty: not tracked)
     steps: int
     stopped_on_eos: bool
 
@@ -59,3 +59,24 @@ def generate_mel(text2mel: Text2Mel, ids: torch.Tensor, cap: int, eos_id: int = 
 def mel_to_magnitude(ssrn: SSRN, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """SSRN on the whole mel, leading zero frame included: (Z_logit, Z), each (1, f', 4*frames)."""
     return ssrn(mel)
+
+
+@torch.inference_mode()
+def generate_mel_reference(text2mel: Text2Mel, ids: torch.Tensor, cap: int, eos_id: int = 1) -> MelResult:
+    """The loop exactly as the original runs it: the whole Text2Mel, text encoder included, on the whole
+    mel so far, every step. Kept as the yardstick for `generate_mel` (tests, benchmarks)."""
+    n_mels = text2mel.audio_dec.layers[-1].conv.out_channels
+    mel = ids.new_zeros(1, n_mels, 1, dtype=torch.float32)
+    token_ids = ids[0].tolist()
+    y_logit = A = None
+    steps, stopped = 0, False
+    for _ in range(cap):
+        y_logit, y, A = text2mel(ids, mel, monotonic_attention=True)
+        mel = torch.cat((mel[:, :, :1], y), dim=2)
+        steps += 1
+        if token_ids[int(torch.argmax(A[0, :, -1]))] == eos_id:
+            stopped = True
+            break
+    argmax = [int(i) for i in torch.argmax(A[0], dim=0)]
+    return MelResult(mel=mel, mel_logit=y_logit, attention=A, attention_argmax=argmax,
+                     attention_forced=[], steps=steps, stopped_on_eos=stopped)
