@@ -83,6 +83,8 @@ def main() -> None:
 
     seconds = len(audio) / rate
     same_len = len(ref_audio) == len(audio)
+    lsb = float(np.abs(ref_audio - audio).max()) * 32768 if same_len else None
+    audio_diff = f", audio max|diff| {lsb:.0f} LSB of int16" if same_len else ""
     print(f"steps {info['steps']} (stopped on EOS: {info['stopped_on_eos']}), audio {seconds:.2f} s at {rate} Hz")
     print(f"Text2Mel loop : original-style {t_loop_slow:7.2f} s | ours {t_loop_fast:6.2f} s "
           f"| speed-up x{t_loop_slow / t_loop_fast:.1f}")
@@ -92,8 +94,7 @@ def main() -> None:
     print(f"outputs: same steps {mel_slow.steps == info['steps']}, same attention path "
           f"{mel_slow.attention_argmax == info['attention_argmax'].tolist()}, "
           f"mel max|diff| {float((mel_slow.mel - mel_fast.mel).abs().max()):.2e}, "
-          f"same length {same_len}"
-          + (f", audio max|diff| {float(np.abs(ref_audio - audio).max()) * 32768:.0f} LSB of int16" if same_len else ""))
+          f"same length {same_len}{audio_diff}")
 
 
 if __name__ == "__main__":

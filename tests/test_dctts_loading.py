@@ -66,6 +66,9 @@ def test_hparams_argument_and_presets(fixtures_dir: Path, tmp_path: Path):
     assert hparams_from_mapping({"d": 256, "vocab": TUGSTUGI.vocab}).vocab == TUGSTUGI.vocab
     with pytest.raises(CheckpointError, match="preset"):
         hparams_from_mapping({"preset": "nope"})
+    # Highway blocks load under the same key names as gated ones: refused instead of speaking noise.
+    with pytest.raises(CheckpointError, match="text2mel_basic_block"):
+        hparams_from_mapping({"text2mel_basic_block": "highway"})
 
 
 def test_whole_module_pickle_is_refused(fixtures_dir: Path, tmp_path: Path):

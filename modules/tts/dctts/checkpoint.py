@@ -16,15 +16,10 @@ from torch import nn
 from modules.checkpoint import load_state_strict, load_untrusted
 from modules.errors import CheckpointError
 
-# Globals a plain tensor checkpoint legitimately references.
-_PLAIN_GLOBAL_PREFIXES = ("torch._utils.", "torch.storage", "collections.OrderedDict", "torch.serialization",
-                          "torch.device", "torch.Size", "torch.float", "torch.bfloat", "torch.int", "torch.long",
-                          "torch.half", "torch.double", "torch.bool", "torch.uint", "torch.complex", "torch.qint",
-                          "torch.quint", "torch._tensor", "torch.nn.parameter.Parameter", "builtins.set",
-                          "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage", "torch.LongStorage",
-                          "torch.IntStorage", "torch.ShortStorage", "torch.CharStorage", "torch.ByteStorage",
-                          "torch.BoolStorage", "torch.BFloat16Storage", "torch.UntypedStorage", "_codecs.encode",
-                          "numpy.")
+# Globals a plain tensor checkpoint references (tensor rebuilders, storages, dtypes, OrderedDict); a pickled
+# model also references its own classes and torch.nn module classes.
+_PLAIN_GLOBALS = ("torch.", "collections.", "_codecs.", "numpy.", "builtins.")
+_MODEL_GLOBALS = ("torch.nn.modules.",)
 _LEGACY_HEAD_BYTES = 16 << 20
 
 
@@ -67,14 +62,15 @@ def _referenced_globals(path: Path, limit: int = 5) -> list[str]:
 
 def _module_pickle_error(path: Path, what: str) -> CheckpointError | None:
     """A specific message when the file is a whole pickled model rather than a dict of tensors."""
-    suspicious = [g for g in _referenced_globals(path) if not g.startswith(_PLAIN_GLOBAL_PREFIXES)]
+    suspicious = [g for g in _referenced_globals(path)
+                  if not g.startswith(_PLAIN_GLOBALS) or g.startswith(_MODEL_GLOBALS)]
     if not suspicious:
         return None
     return CheckpointError(
         f"refusing {what} {path}: it is a whole pickled Python object (it references {suspicious[0]}), not the "
-        f"{{'state_dict': ...}} checkpoint DCTTS voices use. Unpickling it could import and run arbitrary code "
-        f"(weights_only loading refuses it), so it is never unpickled here. Convert it once, in a trusted environment that has the original "
-        f"pytorch-dc-tts code: m = torch.load(path, weights_only=False); "
+        f"{{'state_dict': ...}} checkpoint DCTTS voices use. Unpickling it could import and run arbitrary "
+        f"code (weights_only loading refuses it), so it is never unpickled here. Convert it once, in a trusted "
+        f"environment that has the original pytorch-dc-tts code: m = torch.load(path, weights_only=False); "
         f"torch.save({{'state_dict': m.state_dict()}}, '{path.name}')")
 
 

@@ -47,6 +47,8 @@ TUGSTUGI = HParams(vocab="PE abcdefghijklmnopqrstuvwxyz'.?", d=256, power=1.5, m
 PRESETS = {"deepstory": DEEPSTORY, "tugstugi": TUGSTUGI, "pytorch-dc-tts": TUGSTUGI}
 
 _FIELDS = {f.name: f.type for f in dataclasses.fields(HParams)}
+_SUPPORTED_ARCHITECTURE = {"text2mel_normalization": "layer", "text2mel_basic_block": "gated_conv",
+                           "ssrn_normalization": "weight", "ssrn_basic_block": "residual"}
 
 
 def hparams_from_mapping(data: Mapping[str, Any], *, what: str = "hparams") -> HParams:
@@ -58,6 +60,11 @@ def hparams_from_mapping(data: Mapping[str, Any], *, what: str = "hparams") -> H
     """
     if "hparams" in data and isinstance(data["hparams"], Mapping):
         data = data["hparams"]
+    for key, supported in _SUPPORTED_ARCHITECTURE.items():
+        # Other block types load under the same key names, so a silent mismatch would give noise, not an error.
+        if key in data and str(data[key]) != supported:
+            raise CheckpointError(f"{what}: {key}={data[key]!r} is not supported (only {supported!r}, the "
+                                  f"architecture of the Deepstory and pytorch-dc-tts voices)")
     preset_name = str(data.get("preset", "deepstory")).lower()
     if preset_name not in PRESETS:
         raise CheckpointError(f"{what}: unknown preset {preset_name!r}; use one of {sorted(PRESETS)}")
@@ -68,7 +75,8 @@ def hparams_from_mapping(data: Mapping[str, Any], *, what: str = "hparams") -> H
         if key not in _FIELDS:
             continue
         try:
-            values[key] = str(value) if key == "vocab" else (int(value) if _FIELDS[key] in ("int", int) else float(value))
+            kind = _FIELDS[key]
+            values[key] = str(value) if kind in ("str", str) else int(value) if kind in ("int", int) else float(value)
         except (TypeError, ValueError):
             raise CheckpointError(f"{what}: {key} must be a number, got {value!r}") from None
     hp = HParams(**values)
