@@ -1,7 +1,10 @@
 """Writing small story folders for tests (portraits copied from the bundled public-domain ones)."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -45,3 +48,9 @@ Twin: Me too, sister.
 Narrator: They waited, and waited — until 5 p.m.
 Eileen: Fine. Let's go?
 """
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`python run_story.py ARGS` in a fresh process, as a user runs it."""
+    return subprocess.run([sys.executable, str(REPO / "run_story.py"), *args], capture_output=True, text=True,
+                          cwd=cwd or REPO, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
