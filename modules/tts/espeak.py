@@ -4,6 +4,8 @@ The library and its data come from the `espeakng-loader` wheel (no apt needed); 
 used when that wheel is absent. Each call returns int16 PCM at the library's rate (22,050 Hz) and the
 phoneme events, each with its exact start sample. The espeak API is process-global (one synthesis at a
 time, one callback), so every call holds a module lock; use worker processes for parallelism.
+espeak-ng 1.52 varies phoneme lengths by a few milliseconds from call to call (seeding its generator and
+libc's does not stop it), so the pipeline caches each phrase: a re-render reuses the exact samples.
 """
 from __future__ import annotations
 
