@@ -58,7 +58,8 @@ def main() -> None:
         print(f"{spec:14s} load {load:5.2f} s  synth {synth:6.2f} s for {audio:6.1f} s audio  RTF {synth / audio:.4f}")
     base = rows["espeak:en-us"][1] / rows["espeak:en-us"][2]
     piper = rows["piper:joe"][1] / rows["piper:joe"][2]
-    print(f"piper/espeak RTF ratio {piper / base:.0f}x   peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"piper/espeak RTF ratio {piper / base:.0f}x   peak RSS {rss:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from deepstory.voices.piper import INSTALL_HINT, timeline
 SENTENCE = "The night was cold, and the wind howled; nobody came."
 SR = 22050
 # IPA vowels (after stress marks are stripped) as the timeline names them
-VOWELS = {"aɪ", "aʊ", "eɪ", "oʊ", "ɔɪ", "ɑː", "ɔː", "ɜː", "iː", "uː", "æ", "ʌ", "ɪ", "ɛ", "ʊ", "ɑ", "i", "u"}
+VOWELS = {"aɪ", "aʊ", "eɪ", "oʊ", "ɔɪ", "ɑː", "ɔː", "ɜː", "iː", "uː",
+          "æ", "ʌ", "ɪ", "ɛ", "ʊ", "ɑ", "i", "u"}
 
 
 def _rms(x: np.ndarray) -> float:

@@ -117,15 +117,19 @@ class PiperVoice(Voice):
         self.rate = NATURAL_RATE if rate is None else rate
         self.length_scale = NATURAL_RATE / self.rate
         self._model = None
+        self._key: dict | None = None
         self._lock = threading.Lock()
 
     def cache_key(self) -> dict:
-        config = json.loads(Path(self._package().config_path()).read_text(encoding="utf-8"))
-        inference = config.get("inference", {})
-        return {"voice": self.name, "length_scale": round(self.length_scale, 6), "volume": VOLUME,
-                "noise_scale": inference.get("noise_scale"), "noise_w": inference.get("noise_w"),
-                "piper": importlib.metadata.version("piper-tts"),
-                "model": importlib.metadata.version(self.dist_name)}
+        if self._key is None:
+            # everything that changes the samples: voice and package versions, speed, noise, volume
+            config = json.loads(Path(self._package().config_path()).read_text(encoding="utf-8"))
+            inference = config.get("inference", {})
+            self._key = {"voice": self.name, "length_scale": round(self.length_scale, 6), "volume": VOLUME,
+                         "noise_scale": inference.get("noise_scale"), "noise_w": inference.get("noise_w"),
+                         "piper": importlib.metadata.version("piper-tts"),
+                         "model": importlib.metadata.version(self.dist_name)}
+        return dict(self._key)
 
     def _package(self) -> Any:
         return importlib.import_module(self.module_name)
