@@ -108,6 +108,8 @@ def test_several_sentences_in_one_call_stay_aligned(joe):
     speech = joe.synthesize("It was late. Nobody came!")
     assert round(speech.phonemes[-1].end * SR) == len(speech.audio)
     assert all(a.end == b.start for a, b in zip(speech.phonemes, speech.phonemes[1:]))
+    silent = joe.synthesize("")
+    assert len(silent.audio) == 0 and silent.phonemes == ()
 
 
 def test_espeak_is_unaffected_by_pipers_own_espeak(joe):
