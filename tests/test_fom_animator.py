@@ -58,6 +58,13 @@ def test_batched_animator_equals_per_frame_loop(animator, clip, reference, batch
     assert float((reference[True] - reference[False]).abs().max()) > 1e-2
 
 
+def test_unfused_animator_equals_per_frame_loop(tiny, clip, reference):
+    source, frames = clip
+    with FomAnimator(*tiny, fused=False) as plain:
+        got = torch.cat(list(plain.predictions(source, frames, batch_size=8)))
+    assert float((got - reference[True]).abs().max()) <= 1e-4
+
+
 def test_animate_yields_rounded_uint8_frames(animator, clip, reference):
     source, frames = clip
     out = list(animator.animate(source, frames, batch_size=4))

@@ -30,7 +30,7 @@ DEFAULT_CHECKPOINT = Path("data/checkpoints/vox-cpk.pth.tar")
 CHECKPOINT_HELP = ("Download vox-cpk.pth.tar (or vox-adv-cpk.pth.tar with data/fom/vox-adv-256.yaml) from the "
                    "links in the first-order-model README "
                    "(https://github.com/AliaksandrSiarohin/first-order-model#pre-trained-checkpoint) and put it "
-                   f"at {DEFAULT_CHECKPOINT}, or give its path in the story front matter / on the command line.")
+                   f"at {DEFAULT_CHECKPOINT}, or point the story's front matter at it: `fom: {{checkpoint: PATH}}`.")
 
 
 class FomSession(SpeakerSession):

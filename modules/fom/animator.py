@@ -184,7 +184,7 @@ class FomAnimator:
 
 
 def _batches(frames: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
-    """Group an iterable of (h, w, 3) uint8 frames (or (n, h, w, 3) arrays) into stacked batches."""
+    """Group an iterable of (h, w, 3) uint8 frames into stacked (n, h, w, 3) batches of at most `size`."""
     batch: list[np.ndarray] = []
     for frame in frames:
         batch.append(np.asarray(frame))
