@@ -5,7 +5,7 @@ Full vox-256 size with seeded random weights, 256x256 frames. Both run in this p
 inputs; outputs are compared; the ratio, achieved GFLOP/s and (in child processes) peak memory for a long
 vs a short clip are printed. Runs on CUDA when present (batched there too), else CPU.
 
-    python benchmarks/fom_animate.py [--frames 32] [--batch-size 8] [--memory-frames 512 --memory-base 64]
+    python benchmarks/fom_animate.py [--frames 32] [--batch-sizes 1,8] [--memory-frames 512 --memory-base 64]
 """
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def memory_child(n: int, batch_size: int, device: torch.device) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=32)
-    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--batch-sizes", default="1,8", help="animator batch sizes to time, comma-separated")
     ap.add_argument("--memory-frames", type=int, default=512)
     ap.add_argument("--memory-base", type=int, default=64)
     ap.add_argument("--skip-memory", action="store_true")
@@ -119,7 +119,7 @@ def main() -> None:
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     if args.memory_child:
-        memory_child(args.memory_child, args.batch_size, device)
+        memory_child(args.memory_child, int(args.batch_sizes.split(",")[-1]), device)
         return
 
     kp_detector, generator = random_models(device)
@@ -132,55 +132,62 @@ def main() -> None:
 
     src_t = prepare_driving(source[None], 256, device)
     drv_t = [prepare_driving(f[None], 256, device) for f in frames]
+    sizes = [int(v) for v in args.batch_sizes.split(",") if v.strip()]
     # Warm-up (allocator, oneDNN primitive caches) for both paths.
     list(reference_animation(kp_detector, generator, src_t, drv_t[:1]))
     animator = FomAnimator.from_models(kp_detector, generator, 256, device)
-    list(animator.predictions(source, frames[:2], batch_size=2))
-    animator._source = None                      # the timed run below pays for its source-side work
+    for bs in sizes:
+        list(animator.predictions(source, frames[:bs], batch_size=bs))
 
-    # Interleave the two in chunks of one batch so that load changes on a shared machine hit both alike.
+    # Interleave the runs in chunks of 8 frames so that load changes on a shared machine hit all alike.
     # Every chunk takes kp_driving_initial from frame 0, so the outputs equal one run over the whole clip;
-    # each chunk costs both sides one extra kp-detector call for it.
-    ref, fast, t_ref, t_fast = [], [], 0.0, 0.0
-    bs = args.batch_size
-    for start in range(0, len(frames), bs):
+    # each chunk costs every run one extra kp-detector call for it.
+    ref: list[torch.Tensor] = []
+    fast: dict[int, list[torch.Tensor]] = {bs: [] for bs in sizes}
+    t_ref, t_fast = 0.0, {bs: 0.0 for bs in sizes}
+    animator._source = None                      # the timed runs pay for their source-side work once
+    chunk = 8
+    for start in range(0, len(frames), chunk):
         sync(device)
         t0 = time.perf_counter()
-        ref += [p.cpu() for p in reference_animation(kp_detector, generator, src_t, drv_t[start:start + bs],
+        ref += [p.cpu() for p in reference_animation(kp_detector, generator, src_t, drv_t[start:start + chunk],
                                                      driving_initial=drv_t[0])]
         sync(device)
-        t1 = time.perf_counter()
-        fast += [p.cpu() for p in animator.predictions(source, frames[start:start + bs], batch_size=bs,
-                                                       driving_initial=frames[0])]
-        sync(device)
-        t_ref, t_fast = t_ref + (t1 - t0), t_fast + (time.perf_counter() - t1)
+        t_ref += time.perf_counter() - t0
+        for bs in sizes:
+            t0 = time.perf_counter()
+            fast[bs] += [p.cpu() for p in animator.predictions(source, frames[start:start + chunk], batch_size=bs,
+                                                               driving_initial=frames[0])]
+            sync(device)
+            t_fast[bs] += time.perf_counter() - t0
 
-    diff = float((torch.cat(fast) - torch.cat(ref)).abs().max())
     n = args.frames
+    want = torch.cat(ref)
     with torch.no_grad():
         # per frame = 2 frames - 1 frame (the first also runs the kp detector for kp_driving_initial)
         g_ref = (gflops(lambda: list(reference_animation(kp_detector, generator, src_t, drv_t[:2])))
                  - gflops(lambda: list(reference_animation(kp_detector, generator, src_t, drv_t[:1]))))
     g_src = gflops(lambda: animator.prepare(np.ascontiguousarray(source[::-1])))
-    g_batch = gflops(lambda: list(animator.predictions(animator.prepare(source), frames[:args.batch_size],
-                                                       batch_size=args.batch_size)))
-    g_frame = g_batch / min(args.batch_size, n)
+    prepared = animator.prepare(source)
+    g_frame = gflops(lambda: list(animator.predictions(prepared, frames[:4], batch_size=4))) / 4
     print(f"original-style loop : {t_ref / n:.3f} s/frame  {n / t_ref:6.2f} frames/s  "
           f"{g_ref:.1f} GFLOP/frame  {g_ref * n / t_ref:6.1f} GFLOP/s")
-    print(f"FomAnimator (bs {args.batch_size}) : {t_fast / n:.3f} s/frame  {n / t_fast:6.2f} frames/s  "
-          f"{g_frame:.1f} GFLOP/frame + {g_src:.1f} once  {(g_frame * n + g_src) / t_fast:6.1f} GFLOP/s")
-    print(f"speed-up            : {t_ref / t_fast:.2f}x   max |animator - loop| = {diff:.2e}")
+    for bs in sizes:
+        diff = float((torch.cat(fast[bs]) - want).abs().max())
+        print(f"FomAnimator bs {bs:<3d}  : {t_fast[bs] / n:.3f} s/frame  {n / t_fast[bs]:6.2f} frames/s  "
+              f"{g_frame:.1f} GFLOP/frame + {g_src:.1f} once  {(g_frame * n + g_src) / t_fast[bs]:6.1f} GFLOP/s  "
+              f"speed-up {t_ref / t_fast[bs]:.2f}x  max |animator - loop| = {diff:.2e}")
 
     if not args.skip_memory:
         peaks = {}
         for count in (args.memory_base, args.memory_frames):
-            out = subprocess.run([sys.executable, __file__, "--memory-child", str(count), "--batch-size",
-                                  str(args.batch_size), "--device", str(device)],
+            out = subprocess.run([sys.executable, __file__, "--memory-child", str(count), "--batch-sizes",
+                                  str(sizes[-1]), "--device", str(device)],
                                  capture_output=True, text=True, check=True, env=dict(os.environ))
             peaks[count] = json.loads(out.stdout.strip().splitlines()[-1])["peak_bytes"]
         a, b = peaks[args.memory_base], peaks[args.memory_frames]
         what = "max allocated" if device.type == "cuda" else "max RSS"
-        print(f"peak memory ({what}): {args.memory_base} frames {a / 2**20:.0f} MiB, "
+        print(f"peak memory ({what}, bs {sizes[-1]}): {args.memory_base} frames {a / 2**20:.0f} MiB, "
               f"{args.memory_frames} frames {b / 2**20:.0f} MiB  (+{100 * (b - a) / a:.1f}%)")
 
 

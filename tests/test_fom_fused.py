@@ -1,9 +1,11 @@
 """The animator's fused blocks compute what the original blocks compute."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
+from modules.fom import load_checkpoint
 from modules.fom.blocks import DownBlock2d, Hourglass, ResBlock2d, SameBlock2d, UpBlock2d
 from modules.fom.fused import FastUpBlock2d, fast_copy
 
@@ -36,6 +38,24 @@ def test_fused_block_matches_original(block, shape):
         want, got = block(x), fast(x)
     assert got.shape == want.shape
     assert float((got - want).abs().max()) <= 1e-5 * max(1.0, float(want.abs().max()))
+
+
+def test_fused_models_match_on_the_golden_case(fixtures_dir):
+    d = fixtures_dir / "fom"
+    kp_detector, generator = load_checkpoint(d / "tiny-256.yaml", d / "tiny-cpk.pth.tar")
+    fast_kp, fast_gen = fast_copy(kp_detector), fast_copy(generator)
+    case = np.load(d / "case-tiny.npz")
+    source = torch.from_numpy(case["source"])
+    driving = torch.from_numpy(case["driving"][0].transpose(1, 0, 2, 3).copy())     # (T, 3, H, W)
+    with torch.no_grad():
+        kp_s, kp_d = kp_detector(source), kp_detector(driving)
+        fast_d = fast_kp(driving)
+        for part in ("value", "jacobian"):
+            assert float((fast_d[part] - kp_d[part]).abs().max()) <= 1e-5
+        want = generator(source, kp_source=kp_s, kp_driving=kp_d)
+        got = fast_gen(source, kp_source=kp_s, kp_driving=kp_d)
+    for key in ("prediction", "mask", "occlusion_map", "deformation"):
+        assert float((got[key] - want[key]).abs().max()) <= 1e-5, key
 
 
 def test_fast_copy_rewrites_a_copy_only():

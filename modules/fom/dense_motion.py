@@ -82,12 +82,17 @@ class DenseMotionNetwork(nn.Module):
 
         # Channel order within each keypoint group: [heat, R, G, B].
         features = self.hourglass(torch.cat([heat, deformed], dim=2).view(b, -1, h, w))
-        mask = F.softmax(self.mask(features), dim=1)
+        mask_logits, occlusion_logits = self.heads(features)
+        mask = F.softmax(mask_logits, dim=1)
         deformation = (grids.permute(0, 1, 4, 2, 3) * mask.unsqueeze(2)).sum(dim=1).permute(0, 2, 3, 1)
         out = {"sparse_deformed": deformed, "mask": mask, "deformation": deformation}
-        if self.occlusion is not None:
-            out["occlusion_map"] = torch.sigmoid(self.occlusion(features))
+        if occlusion_logits is not None:
+            out["occlusion_map"] = torch.sigmoid(occlusion_logits)
         return out
+
+    def heads(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Mask logits (B, K+1, h, w) and occlusion logits (B, 1, h, w) or None."""
+        return self.mask(features), (self.occlusion(features) if self.occlusion is not None else None)
 
     def forward(self, source_image: torch.Tensor, kp_driving: dict[str, torch.Tensor],
                 kp_source: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -1,6 +1,8 @@
 """Inference-only rewrites of the FOM blocks: the same function, less work per frame.
 
 - BatchNorm that follows a convolution is folded into the convolution's weights (eval mode only).
+- Output heads that read the same features (keypoint + jacobian maps, mask + occlusion) run as one
+  convolution: a 7x7 conv with 1 output channel costs about as much as one with 11 on CPU.
 - `UpBlock2d` (nearest x2, then 3x3 conv) becomes one 2x2 convolution on the *low-resolution* input with
   4x the output channels, one group per output phase (row parity, column parity), interleaved after.
   Nearest upsampling repeats each input pixel, so for each phase the 3x3 kernel collapses to 2x2 summed
@@ -17,6 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .blocks import DownBlock2d, ResBlock2d, SameBlock2d, UpBlock2d
+from .dense_motion import DenseMotionNetwork
+from .keypoint_detector import KPDetector
 
 
 def fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
@@ -95,14 +99,33 @@ class FastUpBlock2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         bsz, _, h, w = x.shape
         co = self.out_channels
-        # Output (i, j) of phase (a, b) sits at (i + a, j + b) of the 2x2 conv over the padded input.
-        y = F.relu_(F.conv2d(F.pad(x, (1, 1, 1, 1)), self.weight, self.bias))
+        # Output (i, j) of phase (a, b) sits at (i + a, j + b) of the 2x2 conv over the input zero-padded by 1.
+        y = F.relu_(F.conv2d(x, self.weight, self.bias, padding=1))
         out = y.new_empty(bsz, co, h, 2, w, 2)
         for a in (0, 1):
             for b in (0, 1):
                 k = 2 * a + b
                 out[:, :, :, a, :, b] = y[:, k * co:(k + 1) * co, a:a + h, b:b + w]
         return out.view(bsz, co, 2 * h, 2 * w)
+
+
+class MergedHeads(nn.Module):
+    """Two convolutions over the same input (same kernel size and padding) run as one."""
+
+    def __init__(self, first: nn.Conv2d, second: nn.Conv2d | None):
+        super().__init__()
+        convs = [first] + ([second] if second is not None else [])
+        if any(c.kernel_size != first.kernel_size or c.padding != first.padding or c.groups != 1 for c in convs):
+            raise ValueError("MergedHeads needs ungrouped convolutions of one kernel size and padding")
+        self.split = first.out_channels
+        self.has_second = second is not None
+        self.weight = nn.Parameter(torch.cat([c.weight for c in convs]).detach().clone(), requires_grad=False)
+        self.bias = nn.Parameter(torch.cat([c.bias for c in convs]).detach().clone(), requires_grad=False)
+        self.padding = first.padding
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        y = F.conv2d(x, self.weight, self.bias, padding=self.padding)
+        return y[:, :self.split], (y[:, self.split:] if self.has_second else None)
 
 
 _REWRITES = {UpBlock2d: FastUpBlock2d, DownBlock2d: FastDownBlock2d, SameBlock2d: FastSameBlock2d,
@@ -117,4 +140,10 @@ def fast_copy(module: nn.Module) -> nn.Module:
             rewrite = _REWRITES.get(type(child))
             if rewrite is not None:
                 setattr(parent, name, rewrite(child))
+    for m in list(out.modules()):
+        # An instance attribute shadows the class's `heads` method with the merged convolution.
+        if isinstance(m, KPDetector):
+            m.heads = MergedHeads(m.kp, m.jacobian)
+        elif isinstance(m, DenseMotionNetwork):
+            m.heads = MergedHeads(m.mask, m.occlusion)
     return out

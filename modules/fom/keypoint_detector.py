@@ -38,19 +38,23 @@ class KPDetector(nn.Module):
         if scale_factor != 1:
             self.down = AntiAliasInterpolation2d(num_channels, scale_factor)
 
+    def heads(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Keypoint logits (B, K, h, w) and jacobian maps (B, 4J, h, w) or None."""
+        return self.kp(features), (self.jacobian(features) if self.jacobian is not None else None)
+
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         if self.scale_factor != 1:
             x = self.down(x)
         features = self.predictor(x)
-        logits = self.kp(features)
+        logits, jacobian_logits = self.heads(features)
         b, k, h, w = logits.shape
         heatmap = F.softmax(logits.view(b, k, -1) / self.temperature, dim=2).view(b, k, h, w)
 
         grid = make_coordinate_grid(h, w, dtype=heatmap.dtype, device=heatmap.device)
         out = {"value": (heatmap.unsqueeze(-1) * grid.view(1, 1, h, w, 2)).sum(dim=(2, 3))}
 
-        if self.jacobian is not None:
-            jmap = self.jacobian(features).reshape(b, self.num_jacobian_maps, 4, h, w)
+        if jacobian_logits is not None:
+            jmap = jacobian_logits.reshape(b, self.num_jacobian_maps, 4, h, w)
             jac = (heatmap.unsqueeze(2) * jmap).view(b, k, 4, -1).sum(dim=-1)
             out["jacobian"] = jac.view(b, k, 2, 2)
         return out
