@@ -76,7 +76,7 @@ class FomEngine(Animator):
 
     def __init__(self, config_path: str | os.PathLike = DEFAULT_CONFIG,
                  checkpoint_path: str | os.PathLike = DEFAULT_CHECKPOINT, device: Any = None,
-                 batch_size: int = 8, max_side: int = 1024, crop_scale: float = 1.8):
+                 batch_size: int | None = None, max_side: int = 1024, crop_scale: float = 1.8):
         self.config_path = Path(config_path)
         self.checkpoint_path = Path(checkpoint_path)
         if not self.config_path.is_file():
@@ -122,4 +122,7 @@ class FomEngine(Animator):
         crop = square_around(landmarks.face_box(mesh), (scaled.shape[1], scaled.shape[0]), self.crop_scale)
         size = animator.frame_size
         source = resize_rgb(crop.cut(scaled), (size, size))
-        return FomSession(animator, scaled, crop, source, self.batch_size)
+        # On CPU, batches beyond 2 frames overflow the caches and get slower per frame (measured with
+        # benchmarks/fom_animate.py); GPUs want larger batches.
+        batch = self.batch_size or (8 if animator.device.type == "cuda" else 2)
+        return FomSession(animator, scaled, crop, source, batch)

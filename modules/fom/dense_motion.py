@@ -45,6 +45,8 @@ class DenseMotionNetwork(nn.Module):
         self.align_corners = align_corners
         if scale_factor != 1:
             self.down = AntiAliasInterpolation2d(num_channels, scale_factor)
+        # Inference-only replacement for both heads at once (set by modules.fom.fused; never saved).
+        self.fused_heads: nn.Module | None = None
 
     def prepare_source(self, source_image: torch.Tensor, kp_source: dict[str, torch.Tensor]) -> MotionSource:
         image = self.down(source_image) if self.scale_factor != 1 else source_image
@@ -92,6 +94,8 @@ class DenseMotionNetwork(nn.Module):
 
     def heads(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Mask logits (B, K+1, h, w) and occlusion logits (B, 1, h, w) or None."""
+        if self.fused_heads is not None:
+            return self.fused_heads(features)
         return self.mask(features), (self.occlusion(features) if self.occlusion is not None else None)
 
     def forward(self, source_image: torch.Tensor, kp_driving: dict[str, torch.Tensor],

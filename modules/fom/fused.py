@@ -141,9 +141,8 @@ def fast_copy(module: nn.Module) -> nn.Module:
             if rewrite is not None:
                 setattr(parent, name, rewrite(child))
     for m in list(out.modules()):
-        # An instance attribute shadows the class's `heads` method with the merged convolution.
         if isinstance(m, KPDetector):
-            m.heads = MergedHeads(m.kp, m.jacobian)
+            m.fused_heads = MergedHeads(m.kp, m.jacobian)
         elif isinstance(m, DenseMotionNetwork):
-            m.heads = MergedHeads(m.mask, m.occlusion)
+            m.fused_heads = MergedHeads(m.mask, m.occlusion)
     return out

@@ -37,9 +37,13 @@ class KPDetector(nn.Module):
         self.scale_factor = scale_factor
         if scale_factor != 1:
             self.down = AntiAliasInterpolation2d(num_channels, scale_factor)
+        # Inference-only replacement for both heads at once (set by modules.fom.fused; never saved).
+        self.fused_heads: nn.Module | None = None
 
     def heads(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Keypoint logits (B, K, h, w) and jacobian maps (B, 4J, h, w) or None."""
+        if self.fused_heads is not None:
+            return self.fused_heads(features)
         return self.kp(features), (self.jacobian(features) if self.jacobian is not None else None)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
