@@ -23,7 +23,8 @@ def _randomise_bn(module: torch.nn.Module) -> torch.nn.Module:
 
 @pytest.mark.parametrize("block, shape", [
     (UpBlock2d(6, 5), (2, 6, 7, 5)),          # odd, non-square sizes exercise the phase borders
-    (UpBlock2d(8, 4), (1, 8, 1, 1)),
+    (UpBlock2d(8, 4), (1, 8, 1, 1)),          # small inputs take the upsample-then-conv path
+    (UpBlock2d(8, 4), (2, 8, 8, 9)),
     (DownBlock2d(4, 6), (2, 4, 8, 6)),
     (SameBlock2d(3, 5, kernel_size=7, padding=3), (2, 3, 9, 9)),
     (ResBlock2d(6), (2, 6, 5, 7)),
