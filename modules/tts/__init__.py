@@ -1,0 +1,1 @@
+"""Voices: espeak-ng (embedded default, with phoneme timings) and DCTTS checkpoints."""
