@@ -44,7 +44,7 @@ class VisemeDriver(Driver):
                 # slack either side so quiet onsets are not clipped)
                 rms, _ = frame_features(audio, speech.sample_rate, n, fps)
                 gate = speech_gate(rms)
-                gate = gate | np.roll(gate, 1) | np.roll(gate, -1)
+                gate = np.convolve(gate.astype(float), np.ones(3), mode="same") > 0
                 mouth[~gate, 0] = 0.0
         else:
             mouth = track_from_audio(audio, speech.sample_rate, n, fps)
@@ -81,18 +81,19 @@ class BuiltinAnimator(Animator):
     accepts = ("visemes",)
     default_driver = "visemes"
 
-    def __init__(self, max_side: int = 1024, *, flow_res: int = 192, batch: int = 8, device: Any = None,
-                 on_no_face: str = "error"):
+    def __init__(self, max_side: int = 1024, *, flow_res: int = 48, batch: int = 8, device: Any = None,
+                 cpu_threads: int = 1, on_no_face: str = "error"):
         if on_no_face not in ("error", "still"):
             raise ValueError("on_no_face must be 'error' or 'still'")
         from modules.checkpoint import pick_device
         self.max_side, self.flow_res, self.batch = int(max_side), int(flow_res), int(batch)
+        self.cpu_threads = int(cpu_threads)
         self.device = pick_device(device)
         self.on_no_face = on_no_face
         self._meshes: dict[str, np.ndarray | None] = {}   # landmarks per portrait, detected once
 
     def cache_key(self) -> dict[str, Any]:
-        # batch size does not change the pixels; the device kind may (float rounding)
+        # batch size and thread count do not change the pixels; the device kind may (float rounding)
         return {"max_side": self.max_side, "flow_res": self.flow_res, "device": self.device.type,
                 "on_no_face": self.on_no_face}
 
@@ -115,4 +116,4 @@ class BuiltinAnimator(Animator):
             raise NoFaceError(f"no face found in {label}: the built-in animator needs a clearly visible, "
                               "roughly frontal face (or render this speaker with animator: still)")
         return _WarpSession(FaceWarpRenderer(frame, mesh, flow_res=self.flow_res, batch=self.batch,
-                                             device=self.device))
+                                             device=self.device, cpu_threads=self.cpu_threads))

@@ -21,29 +21,29 @@ class Viseme(NamedTuple):
     dominance: float   # how strongly it resists its neighbours
 
 
-REST = Viseme(0.0, 0.0, 0.0, 1.6)          # pauses: lips shut
-CLOSED = Viseme(0.0, 0.0, 0.0, 3.0)        # m b p: full closure wins over neighbours
+REST = Viseme(0.0, 0.0, 0.0, 1.2)          # pauses: lips shut
+CLOSED = Viseme(0.0, 0.0, 0.0, 1.0)        # m b p (closure itself is enforced below)
 LABIODENTAL = Viseme(0.12, 0.1, 0.0, 1.6)  # f v
-DENTAL = Viseme(0.25, 0.15, 0.0, 0.8)      # th
-ALVEOLAR = Viseme(0.22, 0.1, 0.0, 0.5)     # t d n s z l r
-POSTALV = Viseme(0.25, -0.2, 0.5, 1.0)     # sh zh ch j
-VELAR = Viseme(0.3, 0.0, 0.0, 0.4)         # k g ng h
+DENTAL = Viseme(0.22, 0.15, 0.0, 1.3)      # th
+ALVEOLAR = Viseme(0.2, 0.1, 0.0, 1.3)     # t d n s z l r
+POSTALV = Viseme(0.22, -0.2, 0.5, 1.2)     # sh zh ch j
+VELAR = Viseme(0.28, 0.0, 0.0, 1.2)         # k g ng h
 W_GLIDE = Viseme(0.12, -0.6, 0.9, 1.4)
-J_GLIDE = Viseme(0.22, 0.4, 0.0, 0.6)
+J_GLIDE = Viseme(0.2, 0.4, 0.0, 0.9)
 
 V = Viseme
 _VOWELS: dict[str, Viseme] = {
     # open vowels
     "a": V(0.95, 0.2, 0.0, 1.0), "A": V(1.0, 0.0, 0.1, 1.0), "A:": V(1.0, 0.0, 0.1, 1.0),
-    "aa": V(0.95, 0.1, 0.0, 1.0), "a#": V(0.7, 0.1, 0.0, 0.9), "aI": V(0.9, 0.3, 0.0, 1.0),
+    "aa": V(0.95, 0.1, 0.0, 1.0), "a#": V(0.75, 0.1, 0.0, 1.0), "aI": V(0.9, 0.3, 0.0, 1.0),
     "aU": V(0.85, -0.1, 0.3, 1.0), "aI@": V(0.85, 0.2, 0.0, 1.0), "aU@": V(0.8, -0.1, 0.3, 1.0),
-    "A@": V(0.9, 0.0, 0.1, 1.0), "V": V(0.7, 0.0, 0.0, 0.9), "0": V(0.8, -0.2, 0.4, 1.0),
+    "A@": V(0.9, 0.0, 0.1, 1.0), "V": V(0.8, 0.0, 0.0, 1.0), "0": V(0.8, -0.2, 0.4, 1.0),
     "E": V(0.65, 0.4, 0.0, 0.9), "e@": V(0.65, 0.3, 0.0, 0.9), "a2": V(0.7, 0.1, 0.0, 0.9),
     # mid / close front
-    "e": V(0.5, 0.5, 0.0, 0.8), "eI": V(0.55, 0.5, 0.0, 0.8), "@": V(0.4, 0.0, 0.0, 0.6),
-    "@2": V(0.35, 0.0, 0.0, 0.6), "@5": V(0.35, 0.0, 0.0, 0.6), "3": V(0.4, 0.0, 0.2, 0.6),
-    "3:": V(0.45, 0.0, 0.3, 0.7), "@L": V(0.35, 0.0, 0.0, 0.6), "I": V(0.35, 0.55, 0.0, 0.7),
-    "I2": V(0.35, 0.5, 0.0, 0.7), "i": V(0.3, 0.7, 0.0, 0.7), "i:": V(0.3, 0.8, 0.0, 0.8),
+    "e": V(0.45, 0.5, 0.0, 0.8), "eI": V(0.5, 0.5, 0.0, 0.8), "@": V(0.35, 0.0, 0.0, 0.6),
+    "@2": V(0.3, 0.0, 0.0, 0.6), "@5": V(0.3, 0.0, 0.0, 0.6), "3": V(0.4, 0.0, 0.2, 0.6),
+    "3:": V(0.45, 0.0, 0.3, 0.7), "@L": V(0.3, 0.0, 0.0, 0.6), "I": V(0.3, 0.55, 0.0, 0.7),
+    "I2": V(0.3, 0.5, 0.0, 0.7), "i": V(0.25, 0.7, 0.0, 0.7), "i:": V(0.25, 0.8, 0.0, 0.8),
     "i@": V(0.4, 0.5, 0.0, 0.8), "i@3": V(0.4, 0.5, 0.0, 0.8),
     # rounded
     "O": V(0.75, -0.3, 0.6, 1.0), "O:": V(0.75, -0.3, 0.6, 1.0), "O@": V(0.7, -0.3, 0.6, 1.0),
@@ -71,6 +71,7 @@ _IPA: dict[str, str] = {
     "θ": "T", "ð": "D", "ʃ": "S", "ʒ": "Z", "tʃ": "tS", "dʒ": "dZ", "ŋ": "N", "ɹ": "r", "ɾ": "t#",
     "ʔ": "?", "ɡ": "g", "ɫ": "l", "l̩": "@L", "n̩": "n", "ʍ": "w",
 }
+EASE_S = 0.022     # lips close/open this fast around a closure (s)
 _MARKS = "'ˈˌ,%=!¦^ˑ"   # stress / syllable marks espeak and IPA put on symbols
 
 
@@ -106,11 +107,11 @@ def lookup(symbol: str) -> Viseme:
 
 
 def track_from_phonemes(phonemes: Sequence[Phoneme], n_frames: int, fps: float,
-                        spread: float = 0.055) -> np.ndarray:
+                        spread: float = 0.03) -> np.ndarray:
     """(n_frames, 3) float32 [open, wide, round] from a phoneme timeline.
 
     Each phoneme's influence falls off as exp(-|t - centre| / tau) with tau = `spread` seconds plus a
-    quarter of its own duration, scaled by its dominance; the value at a frame is the weighted mean of
+    a tenth of its own duration, scaled by its dominance; the value at a frame is the weighted mean of
     targets, averaged over the frame's interval (three sub-samples) so short phonemes are not skipped."""
     out = np.zeros((n_frames, 3), np.float32)
     if n_frames == 0:
@@ -122,7 +123,7 @@ def track_from_phonemes(phonemes: Sequence[Phoneme], n_frames: int, fps: float,
     dur = np.array([max(p.end - p.start, 1e-3) for p in phonemes])
     dom = np.array([v.dominance for v in vis])
     targets = np.array([[v.open, v.wide, v.round] for v in vis])
-    tau = spread + 0.25 * dur
+    tau = spread + 0.1 * dur
     sub = (np.arange(n_frames)[:, None] + np.array([1 / 6, 0.5, 5 / 6])[None, :]) / fps   # (F, 3)
     t = sub.reshape(-1, 1)
     # inside its own interval a phoneme keeps full weight, so long vowels/pauses hold their shape
@@ -140,11 +141,11 @@ def track_from_phonemes(phonemes: Sequence[Phoneme], n_frames: int, fps: float,
     if closing.any():
         c, d, rest = centre[closing], dur[closing], is_rest[closing]
         # m/b/p: full closure over their middle 60%; pauses: all but 40 ms at each end, and pauses
-        # shorter than 80 ms (word joins) close only part way. Ease in/out over 30 ms either side.
-        half = np.where(rest, np.maximum(d / 2 - 0.04, 0.0), 0.3 * d)
+        # shorter than 80 ms (word joins) close only part way. Ease in/out over EASE_S either side.
+        half = np.where(rest, np.maximum(d / 2 - 0.04, 0.0), np.maximum(0.3 * d, 0.015))
         depth = np.where(rest, np.clip((d - 0.04) / 0.08, 0.0, 1.0), 1.0)
         gap = np.maximum(np.abs(t - c[None, :]) - half[None, :], 0.0)
-        shut = (depth[None, :] * np.clip(1 - gap / 0.03, 0.0, 1.0)).max(axis=1)
+        shut = (depth[None, :] * np.clip(1 - gap / EASE_S, 0.0, 1.0)).max(axis=1)
         vals[:, 0] *= 1 - shut
     out[:] = vals.reshape(n_frames, 3, 3).mean(axis=1)
     return out
