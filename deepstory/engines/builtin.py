@@ -98,10 +98,10 @@ class BuiltinAnimator(Animator):
                 "on_no_face": self.on_no_face}
 
     def _landmarks(self, image: np.ndarray) -> np.ndarray | None:
-        from modules import landmarks
+        from modules.facewarp.locate import find_face
         key = hashlib.sha256(image.tobytes() + repr(image.shape).encode()).hexdigest()
         if key not in self._meshes:
-            self._meshes[key] = landmarks.detect(image)
+            self._meshes[key] = find_face(image)
         return self._meshes[key]
 
     def speaker(self, portrait: np.ndarray, *, label: str = "portrait") -> SpeakerSession:
