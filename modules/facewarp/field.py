@@ -73,6 +73,7 @@ class WarpField:
         self.pivot = t(rig.pivot)
         self.colours = {k: t(getattr(rig, k)).view(1, 3, 1, 1)
                         for k in ("teeth_colour", "cavity_colour", "tongue_colour")}
+        self.colours["crease_colour"] = t(rig.lip_colour * 0.55).view(1, 3, 1, 1)
         # the boxes get a margin for the head's own motion (a few degrees about the neck), and never
         # reach past where the face may move at all
         margin = 0.12 * rig.face_height
@@ -181,7 +182,7 @@ class WarpField:
         a = (dxm * self.m_axis[0] + dym * self.m_axis[1]) / w
         b = (dxm * self.m_normal[0] + dym * self.m_normal[1]) / w
         # corners: spread (wide) or purse (round) around the mouth centre, fading above the nose / below chin
-        k = 0.14 * col(WIDE) - 0.24 * col(ROUND)
+        k = 0.07 * col(WIDE) - 0.12 * col(ROUND)
         vwin = _smoothstep((b - rig.nose_b) / (0.0 - rig.nose_b)) * \
             (1 - _smoothstep((b - 0.5 * rig.chin_b) / (0.5 * rig.chin_b)))
         prof = a * torch.exp(-(a / 1.3) ** 4)
@@ -237,6 +238,15 @@ class WarpField:
         cav = cav * (1 - 0.35 * (lat.abs().clamp(max=1.0) ** 2))[:, None]
         tw = (teeth + low_teeth).clamp(max=1.0)[:, None]
         rgb = cav * (1 - tw) + C["teeth_colour"] * teeth_shade[:, None] * tw
+        # lips pressed shut over a portrait's open mouth: draw the crease where they meet, so the
+        # teeth squeezed out of the picture cannot show through as a bright seam
+        g0s = g0[..., sy0:sy1, sx0:sx1]
+        seam = ((b - (up1 + lo1) / 2).abs() * w)
+        crease = (1 - _smoothstep(seam / 1.3)) * _smoothstep(g0s * w / 2.0 - 0.25) * \
+            (1 - _smoothstep(gap_px / 1.5)) * (lat.abs() < 1.35).to(seam.dtype)
+        crease_a = 0.8 * crease
+        rgb = rgb * alpha[:, None] + C["crease_colour"] * (1 - alpha[:, None])
+        alpha = torch.maximum(alpha, crease_a)
         return dx, dy, alpha, rgb
 
     def _eyes(self, p: torch.Tensor, qx: torch.Tensor, qy: torch.Tensor):

@@ -140,8 +140,8 @@ def _colours(image: np.ndarray, mesh: np.ndarray, rig_mouth: Frame2D, gap_px: fl
         # off-white a little warmer than neutral, as bright as the portrait's lighting allows
         level = float(np.clip(_luma(skin) * 1.25 + 0.12, 0.55, 0.92))
         teeth = np.clip(0.8 * level * np.array([1.0, 0.97, 0.9]) + 0.2 * skin, 0, 1)
-    cavity = np.clip(lip * 0.22 + np.array([0.015, 0.0, 0.0]), 0, 1)
-    tongue = np.clip(lip * 0.55, 0, 1)
+    cavity = np.clip(lip * 0.3 + np.array([0.02, 0.0, 0.0]), 0, 1)
+    tongue = np.clip(lip * 0.65, 0, 1)
     return lip, teeth, cavity, tongue
 
 
