@@ -22,7 +22,10 @@ CROP_SCALE = 1.8
 
 
 class FaceWarpRenderer:
-    """Renders one portrait (HxWx3 uint8, the output size) whose face mesh is `mesh` (478, 2)."""
+    """Renders one portrait (HxWx3 uint8, the output size) whose face mesh is `mesh` (478, 2).
+
+    `flow_res`: side of the coarse grid the rigid head motion is computed on (upsampled to the crop);
+    `batch`: frames warped together on the device; `cpu_threads`: torch threads while warping on CPU."""
 
     def __init__(self, portrait: np.ndarray, mesh: np.ndarray, *, flow_res: int = 48,
                  batch: int = 8, device: torch.device | str = "cpu", cpu_threads: int = 1):
