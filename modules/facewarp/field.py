@@ -262,13 +262,18 @@ class WarpField:
             eac = ea.clamp(-1, 1)
             up, lo = _poly(upc, eac), _poly(loc, eac)
             lo = torch.maximum(lo, up + 1e-3)
-            brow = up - 1.1
-            y1 = up + 0.97 * blink * (lo - up)
+            brow = up - 0.7          # the lid fold; the brow above it stays put
+            y1 = up + blink * (lo - up + 0.15)   # a little past the lower lid line: no sclera left
             above = brow + (eb - brow) * (up - brow) / (y1 - brow)
             inside = up + (eb - y1) * (lo - up) / (lo - y1).clamp(min=1e-3)
+            # past the lower lid line (end of a blink) the lower lid's own skin is pushed down a
+            # little, so its margin, not a strip of eye white, sits under the closed upper lid
+            skin = lo + 0.4
+            pushed = lo + (eb - y1) * (skin - lo) / (skin - y1).clamp(min=1e-3)
             src = torch.where((eb >= brow) & (eb <= y1), above,
-                              torch.where((eb > y1) & (eb <= lo), inside, eb))
-            lw = 1 - _smoothstep((ea.abs() - 0.85) / 0.45)
+                              torch.where((eb > y1) & (eb <= lo), inside,
+                                          torch.where((eb > y1) & (eb <= skin), pushed, eb)))
+            lw = 1 - _smoothstep((ea.abs() - 1.0) / 0.35)
             deb = (src - eb) * lw * scale
             dx = dx + deb * normal[0]
             dy = dy + deb * normal[1]
