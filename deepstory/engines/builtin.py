@@ -104,10 +104,16 @@ class BuiltinAnimator(Animator):
             self._meshes[key] = find_face(image)
         return self._meshes[key]
 
-    def speaker(self, portrait: np.ndarray, *, label: str = "portrait") -> SpeakerSession:
+    def _frame(self, portrait: np.ndarray) -> np.ndarray:
         from .resize import resize_rgb
         h, w = portrait.shape[:2]
-        frame = resize_rgb(np.ascontiguousarray(portrait), even_size_within(w, h, self.max_side))
+        return resize_rgb(np.ascontiguousarray(portrait), even_size_within(w, h, self.max_side))
+
+    def has_face(self, portrait: np.ndarray) -> bool:
+        return self._landmarks(self._frame(portrait)) is not None
+
+    def speaker(self, portrait: np.ndarray, *, label: str = "portrait") -> SpeakerSession:
+        frame = self._frame(portrait)
         mesh = self._landmarks(frame)
         if mesh is None:
             if self.on_no_face == "still":
