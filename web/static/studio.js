@@ -147,7 +147,7 @@ const Render = {
 
 // ------------------------------------------------------------------------------------------ studio
 const Studio = {
-  id: null, voices: [], portraits: [], animators: [], check: null, checkTimer: null, saved: "",
+  id: null, voices: [], portraits: [], animators: [], check: null, checkTimer: null, saved: "", updated: 0,
 
   async init(root) {
     this.id = root.dataset.story;
@@ -176,18 +176,22 @@ const Studio = {
     const done = story.renders.find(r => r.status === "done");
     if (active) Render.follow(active.id); else if (story.renders[0]) Render.show(story.renders[0]);
     if (done) Watch.load(done);
+    document.body.dataset.ready = "1";
   },
 
   setState(msg) { $("#save-state").textContent = msg; },
 
   apply(story) {
-    // A fresh server copy of the story: the editor, the check, the cast and the render list.
+    // A server copy of the story: the editor (unless it holds newer edits), the check, cast and renders.
+    if (story.updated < this.updated) return;
+    this.updated = story.updated;
     const text = $("#story-text");
-    if (text.value === this.saved || text.value === story.text) text.value = story.text;
+    const edited = text.value !== this.saved;
+    if (!edited) text.value = story.text;
     this.saved = story.text;
     this.setState(text.value === this.saved ? "Saved" : "Unsaved changes");
     $("#story-title").textContent = story.title;
-    this.showCheck(story.check);
+    if (text.value === story.text) this.showCheck(story.check); else this.runCheck();
     this.showRenders(story.renders);
   },
 
