@@ -210,3 +210,36 @@ def test_concurrent_renders_share_the_cache(tmp_path):
         info = probe(app.extensions["deepstory"].renders.out_dir / job["id"] / "test-tale.mp4")
         assert info.video_codec == "h264" and abs(info.video_seconds - info.audio_seconds) < 0.040
     assert len({j["id"] for j in finished}) == 4
+
+
+def test_voices_list_and_preview(client):
+    voices = client.get("/api/voices").get_json()["voices"]
+    assert "espeak:en-us" in voices and "espeak:en-us+f3" in voices
+    r = client.get("/api/voices/preview?voice=espeak:en-us%2Bf3&text=Hello%20there")
+    assert r.status_code == 200 and r.mimetype == "audio/wav"
+    import soundfile as sf
+    audio, rate = sf.read(io.BytesIO(r.data))
+    assert rate > 8000 and 0.3 < len(audio) / rate < 3 and abs(audio).max() > 0.05
+    for bad in ("dctts:/etc", "espeak:../../x", "nope"):
+        r = client.get(f"/api/voices/preview?voice={bad}")
+        assert r.status_code == 400 and r.get_json()["error"], bad
+
+
+def test_story_crud_and_cast_animator(client):
+    story = client.new_story("Narrator: Hello.\nEileen: Hi!")
+    assert story["title"] == "Untitled story"
+    r = client.post(f"/api/stories/{story['id']}/cast", json={"animator": "still",
+                                                               "speakers": {"eileen": {"voice": "espeak:en+f3"}}})
+    text = r.get_json()["text"]
+    assert r.status_code == 200 and "animator: still" in text
+    assert "Eileen: {voice: 'espeak:en+f3'}" in text and "Narrator: {}" in text
+    assert r.get_json()["check"]["ok"]
+    r = client.post(f"/api/stories/{story['id']}/cast", json={"speakers": {"Zed": {"voice": "espeak:en"}}})
+    assert r.status_code == 400 and "no speaker named 'Zed'" in r.get_json()["error"]
+    r = client.post(f"/api/stories/{story['id']}/cast", json={"animator": "warp9"})
+    assert r.status_code == 400
+    r = client.put(f"/api/stories/{story['id']}", json={"text": "# My tale\nNarrator: Changed."})
+    assert r.get_json()["title"] == "My tale"
+    assert [s["id"] for s in client.get("/api/stories").get_json()["stories"]] == [story["id"]]
+    assert client.delete(f"/api/stories/{story['id']}").status_code == 204
+    assert client.get(f"/api/stories/{story['id']}").status_code == 404

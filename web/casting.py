@@ -83,7 +83,7 @@ def check_story(text: str, gallery: Gallery, *, animator: str | None = None,
     report: dict[str, Any] = {"ok": False, "title": None, "animator": None, "lines": [], "speakers": [],
                               "problems": []}
     try:
-        story = _parse(text, "story")
+        story = _parse(text, "Untitled story")
     except StoryError as exc:
         report["problems"].append(_problem(exc))
         return report

@@ -24,7 +24,7 @@ class StoryNotFound(LookupError):
 def title_of(text: str) -> str:
     """The story's title for lists; falls back to a front-matter 'title:' line when it does not parse."""
     try:
-        return parse_story(text).title
+        return parse_story(text, name="Untitled story").title
     except StoryError:
         m = re.search(r"^title:\s*(.+)$", text, re.M)
         return m.group(1).strip().strip("'\"")[:80] if m else "Untitled story"
