@@ -168,6 +168,10 @@ def test_restart_keeps_finished_and_marks_interrupted_which_resume(tmp_path):
     assert job["status"] == "done"
     assert job["stages"]["animate"] == {"total": 2, "rendered": 0, "reused": 2, "state": "done"}
     assert c2.post(f"/api/renders/{queued['id']}/resume").status_code == 400
+    assert c2.delete(f"/api/renders/{done['id']}").status_code == 204
+    assert c2.get(f"/api/renders/{done['id']}").status_code == 404
+    assert not (tmp_path / "web" / "renders" / done["id"]).exists()
+    assert not (tmp_path / "web" / "jobs" / f"{done['id']}.json").exists()
 
 
 def test_cancel_queued_and_running(tmp_path):

@@ -217,6 +217,12 @@ def post_resume(job_id: str):
     return jsonify(_studio().renders.resume(_job(job_id)).public()), 202
 
 
+@bp.delete("/renders/<job_id>")
+def delete_render(job_id: str):
+    _studio().renders.delete(_job(job_id))
+    return "", 204
+
+
 @bp.get("/renders/<job_id>/events")
 def get_render_events(job_id: str):
     """Server-sent events: the job's record each time it changes, until it finishes."""

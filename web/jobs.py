@@ -218,6 +218,18 @@ class RenderQueue:
         self._queue.put(job.id)
         return job
 
+    def delete(self, job: Job) -> None:
+        """Forget a finished render and delete its outputs (the stage cache keeps its clips)."""
+        import shutil
+        with self.changed:
+            if job.status in ACTIVE:
+                raise DeepstoryError(f"render {job.id} is {job.status}; cancel it first")
+            self._jobs.pop(job.id, None)
+            self._versions[job.id] = self._versions.get(job.id, 0) + 1
+            self.changed.notify_all()
+        (self.jobs_dir / f"{job.id}.json").unlink(missing_ok=True)
+        shutil.rmtree(self.folder(job), ignore_errors=True)
+
     def idle(self, timeout: float) -> bool:
         """Wait until no render is queued or running (for tests and shutdown)."""
         with self.changed:
