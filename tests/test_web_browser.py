@@ -80,6 +80,11 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
     assert "portrait: astronaut" in page.input_value("#story-text")
     assert page.locator(".speaker .face-box").count() == 2
 
+    # A voice preview plays.
+    page.get_by_role("button", name="Preview Narrator's voice").click()
+    page.wait_for_function("(() => { const a = document.querySelector('.speaker[data-speaker=Narrator] audio');"
+                           " return a && a.duration > 0.5; })()")
+
     # Render with live progress.
     page.get_by_role("button", name="Render").click()
     page.wait_for_selector("#render-state.done", timeout=90_000)
@@ -102,6 +107,27 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
     page.wait_for_selector("#script .line.current[data-index='2']")
     page.evaluate("document.querySelector('#player').pause()")
     page.screenshot(path=str(ARTIFACTS / "studio-laptop.png"), full_page=True)
+
+    # Swap: drop a new portrait (the astronaut mirrored, same size) and cast it as the Narrator; only the
+    # Narrator's clip is animated again, the rest comes from the cache.
+    page.evaluate("""async () => {
+        const img = new Image(); img.src = '/api/portraits/astronaut/image'; await img.decode();
+        const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
+        const g = c.getContext('2d'); g.translate(c.width, 0); g.scale(-1, 1); g.drawImage(img, 0, 0);
+        const blob = await new Promise(r => c.toBlob(r, 'image/png'));
+        const dt = new DataTransfer(); dt.items.add(new File([blob], 'twin.png', {type: 'image/png'}));
+        document.querySelector('#dropzone').dispatchEvent(
+            new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }""")
+    page.wait_for_function("document.querySelector('#upload-state').textContent.includes('face found')")
+    assert page.locator("#gallery .tile").count() == 3
+    page.locator("#gallery .tile").nth(2).locator("button[data-speaker=Narrator]").click()
+    page.wait_for_selector("#gallery .tile:nth-child(3) button[data-speaker=Narrator][aria-pressed=true]")
+    page.get_by_role("button", name="Render").click()
+    page.wait_for_function("document.querySelector('#log').textContent.includes("
+                           "'animate: 1 rendered, 1 reused from cache')", timeout=60_000)
+    page.wait_for_selector("#render-state.done")
+    assert page.text_content("#stages").count("0 rendered") == 2          # voice and drive all reused
 
     # The same page on a phone-size screen: one column, nothing wider than the screen.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -85,7 +85,7 @@ const Render = {
   timer: null,
   show(job) {
     const state = $("#render-state");
-    const msg = { queued: "Queued…", running: "Rendering…", done: `Done: ${job.duration ?? "?"} s, ${job.frames ?? "?"} frames`,
+    const msg = { queued: "Queued…", running: "Rendering…", done: `Done: a ${job.duration ?? "?"} s video (${job.frames ?? "?"} frames)`,
                   failed: "Failed: ", cancelled: "Cancelled. ", interrupted: "Interrupted. " }[job.status] || job.status;
     state.textContent = msg + (job.error && job.status !== "done" ? job.error : "");
     state.className = "status " + job.status;
