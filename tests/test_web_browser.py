@@ -57,6 +57,7 @@ def browser():
 def test_write_cast_render_watch_in_a_real_browser(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 860})
+    page.set_default_timeout(60_000)          # the machine may be busy; renders wait longer below
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(server + "/")

@@ -200,6 +200,6 @@ def set_cast(text: str, speakers: dict[str, dict[str, Any]] | None = None, anima
     if animator is not None:
         meta["animator"] = animator
     fm = yaml.safe_dump(meta, sort_keys=False, default_flow_style=None, allow_unicode=True, width=120)
-    new = f"---\n{fm}---\n{body.lstrip(chr(10)) if not text.startswith('---') else body}"
+    new = f"---\n{fm}---\n{body}"
     _parse(new, "story")    # the edit must leave a story that still parses
     return new

@@ -185,6 +185,7 @@ const Studio = {
     // A server copy of the story: the editor (unless it holds newer edits), the check, cast and renders.
     if (story.updated < this.updated) return;
     this.updated = story.updated;
+    clearTimeout(this.checkTimer);
     const text = $("#story-text");
     const edited = text.value !== this.saved;
     if (!edited) text.value = story.text;
@@ -204,8 +205,12 @@ const Studio = {
   },
 
   async runCheck() {
-    try { this.showCheck(await api("POST", "/api/check", { text: $("#story-text").value })); }
-    catch (e) { this.setState(e.message); }
+    clearTimeout(this.checkTimer);
+    const text = $("#story-text").value;
+    try {
+      const check = await api("POST", "/api/check", { text });
+      if ($("#story-text").value === text) this.showCheck(check);     // a late answer for older text is dropped
+    } catch (e) { this.setState(e.message); }
   },
 
   showCheck(check) {
