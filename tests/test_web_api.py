@@ -56,6 +56,8 @@ def test_round_trip_create_render_fetch(client, animator):
     assert job["stages"]["animate"] == {"total": 2, "rendered": 2, "reused": 0, "state": "done"}
     assert sorted(job["clips"]["animate"]) == ["clip0001", "clip0002"]
     _check_outputs(client, job)
+    page = client.get(f"/renders/{job['id']}")
+    assert page.status_code == 200 and f'data-render="{job["id"]}"'.encode() in page.data
     # The SSE stream of a finished render is its final record, then the stream ends.
     events = client.get(f"/api/renders/{job['id']}/events")
     assert events.mimetype == "text/event-stream"
