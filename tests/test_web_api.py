@@ -249,3 +249,16 @@ def test_story_crud_and_cast_animator(client):
     assert [s["id"] for s in client.get("/api/stories").get_json()["stories"]] == [story["id"]]
     assert client.delete(f"/api/stories/{story['id']}").status_code == 204
     assert client.get(f"/api/stories/{story['id']}").status_code == 404
+
+
+def test_listed_non_espeak_voices_are_castable_by_their_listed_spec(client):
+    voices = client.get("/api/voices").get_json()["voices"]
+    others = [v for v in voices if not v.startswith("espeak:")]
+    if not others:
+        pytest.skip("no piper or DCTTS voice installed here")
+    sid = client.new_story(story_text("Ann: Hi."))["id"]
+    r = client.post(f"/api/stories/{sid}/cast", json={"speakers": {"Ann": {"voice": others[0]}}})
+    assert r.status_code == 200 and r.get_json()["check"]["ok"], r.get_json()
+    kind = others[0].split(":", 1)[0]
+    r = client.post(f"/api/stories/{sid}/cast", json={"speakers": {"Ann": {"voice": f"{kind}:../../etc"}}})
+    assert r.status_code == 400
