@@ -163,6 +163,8 @@ def test_restart_keeps_finished_and_marks_interrupted_which_resume(tmp_path):
     assert c2.get(done["files"]["video"]).status_code == 200
     job = c2.get(f"/api/renders/{queued['id']}").get_json()
     assert job["status"] == "interrupted" and "resume" in job["error"]
+    on_disk = json.loads((tmp_path / "web" / "jobs" / f"{queued['id']}.json").read_text())
+    assert on_disk["status"] == "interrupted"
     assert len(c2.get("/api/stories").get_json()["stories"]) == 1          # no second demo on restart
     r = c2.post(f"/api/renders/{queued['id']}/resume")
     assert r.status_code == 202

@@ -113,6 +113,7 @@ class RenderQueue:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._render = render
         self.changed = threading.Condition(threading.RLock())
+        self._write_lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._versions: dict[str, int] = {}
         self._cancel: dict[str, threading.Event] = {}
@@ -135,19 +136,23 @@ class RenderQueue:
                 continue
             if not is_id(job.id, "render"):
                 continue
+            self._jobs[job.id] = job
+            self._versions[job.id] = 0
             if job.status in ACTIVE:
                 job.status = "interrupted"
                 job.error = "the server stopped before this render finished; resume it (finished clips are cached)"
                 job.finished = job.finished or time.time()
                 self._save(job)
-            self._jobs[job.id] = job
-            self._versions[job.id] = 0
 
     def _save(self, job: Job) -> None:
-        with self.changed:
-            data = json.dumps(asdict(job), ensure_ascii=False)
-        atomic_write_text(self.jobs_dir / f"{job.id}.json", data)
-        self._saved_at[job.id] = time.monotonic()
+        # Snapshot and write under one lock, so an older snapshot can never land after a newer one.
+        with self._write_lock:
+            with self.changed:
+                data = json.dumps(asdict(job), ensure_ascii=False)
+                gone = job.id not in self._jobs
+            if not gone:
+                atomic_write_text(self.jobs_dir / f"{job.id}.json", data)
+            self._saved_at[job.id] = time.monotonic()
 
     def touch(self, job: Job, *, save: bool = False) -> None:
         """Mark the job changed: wake streams, and write it to disk now and then (always when `save`)."""
@@ -227,7 +232,8 @@ class RenderQueue:
             self._jobs.pop(job.id, None)
             self._versions[job.id] = self._versions.get(job.id, 0) + 1
             self.changed.notify_all()
-        (self.jobs_dir / f"{job.id}.json").unlink(missing_ok=True)
+        with self._write_lock:
+            (self.jobs_dir / f"{job.id}.json").unlink(missing_ok=True)
         shutil.rmtree(self.folder(job), ignore_errors=True)
 
     def idle(self, timeout: float) -> bool:
