@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from modules.errors import CheckpointError, ModelInputError, NoFaceError
+from modules.errors import ModelInputError, NoFaceError
 from modules.phonemes import Phoneme
 
 from . import audio as audio_mod
@@ -388,7 +388,7 @@ def _assemble_outputs(story: Story, plans: list[ClipPlan], cache: StageCache, ou
                       size: tuple[int, int], reporter: Reporter, cancel: Callable[[], bool] | None) -> RenderResult:
     reporter.stage("assemble", 1)
     check_cancel(cancel)
-    cues, clips, t, frames = [], [], 0.0, 0
+    cues, clips, frames = [], [], 0
     for p in plans:
         start = frames / story.fps
         for sentence, (a, b) in zip(p.line.sentences, p.sentence_spans):

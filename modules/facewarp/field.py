@@ -147,7 +147,7 @@ class WarpField:
     def build(self, motion: np.ndarray) -> Warp:
         """The warp for a batch of motion rows (B, channels)."""
         p = self._t(motion).view(-1, 1, 1, motion.shape[1])
-        n, side = p.shape[0], self.side
+        side = self.side
         hx, hy = self._head(p, self.lo_px[None], self.lo_py[None])
         head = torch.stack([hx, hy], dim=1) * self.lo_active[None, None]
         if self.res != side:
