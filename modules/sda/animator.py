@@ -8,7 +8,7 @@ so memory beyond the returned arrays stays flat in clip length.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -115,21 +115,26 @@ class VideoAnimator:
         return self.nets.encoder.rnn(torch.cat(codes, 0).unsqueeze(0))[0]
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, noise: torch.Tensor, z_id: torch.Tensor, skips: list[torch.Tensor],
-                 out: np.ndarray | None = None) -> np.ndarray:
-        """Frames (T, 3, H, W) float32 in 0..250 from codes (1, T, *), in chunks written into `out`."""
+    def iter_frames(self, z: torch.Tensor, noise: torch.Tensor, z_id: torch.Tensor,
+                    skips: list[torch.Tensor]) -> Iterator[tuple[int, np.ndarray]]:
+        """(start, frames) chunks of float32 (n, 3, H, W) frames in 0..250 from codes (1, T, *): only one
+        chunk's activations exist at a time."""
         gen = self.nets.generator
-        n = z.shape[1]
-        h, w = self.meta.img_size
-        if out is None:
-            out = np.empty((n, 3, h, w), np.float32)
         aux = gen.noise_sequence(noise.to(self.device))
         deep_first = skips[::-1]
+        n = z.shape[1]
         for start in range(0, n, self.chunk_frames):
             stop = min(n, start + self.chunk_frames)
             latent = torch.cat([z[0, start:stop], aux[0, start:stop], z_id.expand(stop - start, -1)], 1)
-            frames = gen.frames(latent, deep_first)
-            out[start:stop] = (125 * frames + 125).cpu().numpy()
+            yield start, (125 * gen.frames(latent, deep_first) + 125).cpu().numpy()
+
+    def generate(self, z: torch.Tensor, noise: torch.Tensor, z_id: torch.Tensor,
+                 skips: list[torch.Tensor]) -> np.ndarray:
+        """All frames (T, 3, H, W) float32 in 0..250, written chunk by chunk into one preallocated array."""
+        h, w = self.meta.img_size
+        out = np.empty((z.shape[1], 3, h, w), np.float32)
+        for start, frames in self.iter_frames(z, noise, z_id, skips):
+            out[start:start + frames.shape[0]] = frames
         return out
 
     def __call__(self, frame: np.ndarray, audio: np.ndarray, fs: int | None = None, aligned: bool = False,
