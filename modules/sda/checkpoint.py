@@ -23,7 +23,9 @@ def numpy_allow_list() -> list[Any]:
     """The globals an SDA `.dat` needs beyond tensors: a float32 ndarray pickled with numpy 1.x names."""
     import numpy.dtypes
     reconstruct = np._core.multiarray._reconstruct if hasattr(np, "_core") else np.core.multiarray._reconstruct
-    return [(reconstruct, "numpy.core.multiarray._reconstruct"), np.ndarray, np.dtype, numpy.dtypes.Float32DType]
+    # The published files name numpy 1.x's module; a file re-saved under numpy 2 names numpy._core: allow both.
+    return [(reconstruct, "numpy.core.multiarray._reconstruct"), reconstruct, np.ndarray, np.dtype,
+            numpy.dtypes.Float32DType]
 
 
 @dataclass(frozen=True)
