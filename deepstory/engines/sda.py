@@ -165,7 +165,7 @@ class SdaDriver(Driver):
         h, w = va.meta.img_size
         model_frames = np.empty((va.n_frames(speech_f32.shape[0]), h, w, 3), np.uint8)
         z = va.encode_speech(speech_f32)
-        noise = va._noise(int(speech.seed) & 0x7FFFFFFFFFFFFFFF, z.shape[1])
+        noise = va.make_noise(int(speech.seed) & 0x7FFFFFFFFFFFFFFF, z.shape[1])
         with torch.no_grad():
             z_id, skips = va.encode_identity(self._aligned)
             for start, chunk in va.iter_frames(z, noise, z_id, skips):

@@ -7,6 +7,7 @@ so memory beyond the returned arrays stays flat in clip length.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any, Iterator
 
@@ -25,6 +26,14 @@ from .plan import plan_audio_encoder, plan_image
 from .windows import cut_windows, frame_count
 
 NOISE_STD = 0.33
+
+
+def exact_float32(device: torch.device):
+    """No TF32 in cuDNN convolutions on CUDA (PyTorch's default allows it): the published models were made
+    and the fixtures checked in true float32. A no-op on CPU."""
+    if device.type == "cuda":
+        return torch.backends.cudnn.flags(enabled=True, allow_tf32=False)
+    return contextlib.nullcontext()
 
 
 class SdaNetworks(torch.nn.Module):
@@ -62,15 +71,27 @@ class VideoAnimator:
 
     def __init__(self, model_path: str | os.PathLike, device: Any = None, chunk_frames: int = 64):
         self.model_path = os.fspath(model_path)
+        meta, states = read_sda_file(self.model_path)
+        self._setup(meta, states, device, chunk_frames, f"{WHAT} {self.model_path}")
+
+    @classmethod
+    def from_state(cls, meta: SdaMeta, states: dict[str, dict], device: Any = None,
+                   chunk_frames: int = 64) -> "VideoAnimator":
+        """An animator from meta values and the three state dicts already in memory (no file)."""
+        self = cls.__new__(cls)
+        self.model_path = "<in memory>"
+        self._setup(meta, states, device, chunk_frames, "SDA state")
+        return self
+
+    def _setup(self, meta: SdaMeta, states: dict[str, dict], device: Any, chunk_frames: int, what: str) -> None:
         self.device = pick_device(device)
         self.chunk_frames = int(chunk_frames)
-        meta, states = read_sda_file(self.model_path)
         self.meta = meta
         for key, value in meta.__dict__.items():       # the original exposes every meta value as an attribute
             setattr(self, key, value)
         self.nets = SdaNetworks(meta)
         for name in ("encoder", "encoder_id", "generator"):
-            load_state_strict(getattr(self.nets, name), states[name], what=f"{WHAT} {self.model_path} [{name}]")
+            load_state_strict(getattr(self.nets, name), states[name], what=f"{what} [{name}]")
         self.nets.to(self.device).eval()
 
     # -- pieces, exposed so callers (and tests) can check intermediates -------------------------------
@@ -88,7 +109,8 @@ class VideoAnimator:
     def n_frames(self, n_speech_samples: int) -> int:
         return frame_count(n_speech_samples, self.meta.audio_feat_samples, self.cutting_stride)
 
-    def _noise(self, noise: Any, n_frames: int) -> torch.Tensor:
+    def make_noise(self, noise: Any, n_frames: int) -> torch.Tensor:
+        """(1, T, aux) noise on the CPU from None (global RNG), an int seed, or a (1, T, aux)/(T, aux) array."""
         aux = self.meta.aux_latent
         if noise is None or isinstance(noise, (int, np.integer)):
             return draw_noise(n_frames, aux, None if noise is None else int(noise))
@@ -101,7 +123,8 @@ class VideoAnimator:
     @torch.no_grad()
     def encode_identity(self, frame: np.ndarray) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """(z_id (1, id_dim), skips shallowest first (1, C, h, w)) of an aligned frame."""
-        return self.nets.encoder_id(frame_tensor(frame, self.meta.img_size).to(self.device))
+        with exact_float32(self.device):
+            return self.nets.encoder_id(frame_tensor(frame, self.meta.img_size).to(self.device))
 
     @torch.no_grad()
     def encode_speech(self, speech: np.ndarray) -> torch.Tensor:
@@ -109,10 +132,11 @@ class VideoAnimator:
         windows = cut_windows(torch.from_numpy(np.ascontiguousarray(speech).reshape(-1)),
                               self.meta.audio_feat_samples, self.cutting_stride)
         codes = []
-        for start in range(0, windows.shape[0], self.chunk_frames):
-            part = windows[start:start + self.chunk_frames].to(self.device)
-            codes.append(self.nets.encoder.encode_windows(part, chunk=self.chunk_frames))
-        return self.nets.encoder.rnn(torch.cat(codes, 0).unsqueeze(0))[0]
+        with exact_float32(self.device):
+            for start in range(0, windows.shape[0], self.chunk_frames):
+                part = windows[start:start + self.chunk_frames].to(self.device)
+                codes.append(self.nets.encoder.encode_windows(part, chunk=self.chunk_frames))
+            return self.nets.encoder.rnn(torch.cat(codes, 0).unsqueeze(0))[0]
 
     @torch.no_grad()
     def iter_frames(self, z: torch.Tensor, noise: torch.Tensor, z_id: torch.Tensor,
@@ -120,13 +144,16 @@ class VideoAnimator:
         """(start, frames) chunks of float32 (n, 3, H, W) frames in 0..250 from codes (1, T, *): only one
         chunk's activations exist at a time."""
         gen = self.nets.generator
-        aux = gen.noise_sequence(noise.to(self.device))
+        with exact_float32(self.device):
+            aux = gen.noise_sequence(noise.to(self.device))
         deep_first = skips[::-1]
         n = z.shape[1]
         for start in range(0, n, self.chunk_frames):
             stop = min(n, start + self.chunk_frames)
             latent = torch.cat([z[0, start:stop], aux[0, start:stop], z_id.expand(stop - start, -1)], 1)
-            yield start, (125 * gen.frames(latent, deep_first) + 125).cpu().numpy()
+            with exact_float32(self.device):
+                frames = gen.frames(latent, deep_first)
+            yield start, (125 * frames + 125).cpu().numpy()
 
     def generate(self, z: torch.Tensor, noise: torch.Tensor, z_id: torch.Tensor,
                  skips: list[torch.Tensor]) -> np.ndarray:
@@ -152,7 +179,7 @@ class VideoAnimator:
             raise ModelInputError(f"audio too short: {speech.shape[0]} samples at {self.meta.audio_rate} Hz, "
                                   f"one frame needs {self.cutting_stride}")
         z = self.encode_speech(speech)                 # the original draws the noise after the audio encoder
-        noise_t = self._noise(noise, n)
+        noise_t = self.make_noise(noise, n)
         z_id, skips = self.encode_identity(frame)
         video = self.generate(z, noise_t, z_id, skips)
         if n == 1:

@@ -68,5 +68,5 @@ def frame_tensor(frame: np.ndarray, img_size: tuple[int, int]) -> torch.Tensor:
     if frame.shape[:2] != (h, w):
         from PIL import Image
         frame = np.asarray(Image.fromarray(frame, "RGB").resize((w, h), Image.BILINEAR))
-    x = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1).contiguous().to(torch.float32).div(255)
+    x = torch.from_numpy(np.array(frame, copy=True)).permute(2, 0, 1).contiguous().to(torch.float32).div(255)
     return x.sub_(0.5).div_(0.5).unsqueeze(0)
