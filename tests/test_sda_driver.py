@@ -68,6 +68,7 @@ def test_cache_key_and_base_image(fixtures_dir, astronaut):
     default, custom = SdaDriver(path), SdaDriver(path, base_image=astronaut)
     assert default.cache_key() == SdaDriver(path).cache_key()
     assert default.cache_key() != custom.cache_key()
+    assert default.cache_key() != SdaDriver(path, fast=True).cache_key()
     assert default.name == "sda" and default.motion_kind == "sda"
 
 

@@ -108,3 +108,10 @@ def test_chunking_does_not_change_results(fixtures_dir, case):
     small = VideoAnimator(fixtures_dir / "sda" / "tiny.dat", device="cpu", chunk_frames=7)
     video, _ = small(case["frame"], case["audio"], fs=int(case["fs"]), aligned=True, noise=case["noise"])
     np.testing.assert_allclose(video, case["video"], atol=2e-3, rtol=0)
+
+
+def test_fast_path_within_tolerance(fixtures_dir, case):
+    fast = VideoAnimator(fixtures_dir / "sda" / "tiny.dat", device="cpu", fast=True)
+    video, _ = fast(case["frame"], case["audio"], fs=int(case["fs"]), aligned=True, noise=case["noise"])
+    np.testing.assert_allclose(video, case["video"], atol=2e-3, rtol=0)
+    np.testing.assert_allclose((video - 125) / 125, case["gen_out"], atol=TOL, rtol=0)

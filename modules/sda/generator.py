@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from .plan import ImagePlan
 
@@ -22,10 +23,20 @@ class UnetBlock(nn.Module):
         self.activation1 = nn.Sequential(nn.BatchNorm2d(in_ch), nn.ReLU(inplace=True))
         self.activation2 = nn.Sequential(nn.BatchNorm2d(out_ch), nn.ReLU(inplace=True))
 
-    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        # `skip` is one identity feature map (1, C, h, w): broadcast over frames without copying per frame.
-        x = torch.cat([x, skip.expand(x.shape[0], -1, -1, -1)], 1)
-        x = self.activation1(self.dcl1(x))
+    def skip_term(self, skip: torch.Tensor) -> torch.Tensor:
+        """The skip's share of `dcl1` (transposed convs are linear in their input channels): the same for
+        every frame of a clip, so the fast path computes it once."""
+        weight = self.dcl1.weight[self.dcl1.weight.shape[0] - skip.shape[1]:]
+        return F.conv_transpose2d(skip, weight, padding=1)
+
+    def forward(self, x: torch.Tensor, skip: torch.Tensor, skip_term: torch.Tensor | None = None) -> torch.Tensor:
+        if skip_term is None:
+            # `skip` is one identity feature map (1, C, h, w): broadcast over frames, not copied per frame.
+            x = self.dcl1(torch.cat([x, skip.expand(x.shape[0], -1, -1, -1)], 1))
+        else:
+            # fast path: x's share only, plus the precomputed skip share (same maths, other rounding order)
+            x = F.conv_transpose2d(x, self.dcl1.weight[:x.shape[1]], padding=1) + skip_term
+        x = self.activation1(x)
         h, w = x.shape[-2:]
         x = self.dcl2(x, output_size=[2 * h, 2 * w])
         return self.activation2(x)
@@ -55,12 +66,18 @@ class FrameGenerator(nn.Module):
             return noise
         return torch.tanh(self.rnn_noise(noise)[0])
 
-    def frames(self, latent: torch.Tensor, skips_deep_first: list[torch.Tensor]) -> torch.Tensor:
+    def skip_terms(self, skips_deep_first: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Per-clip constant parts of each UnetBlock's first conv (for `frames(..., skip_terms=...)`)."""
+        return [block.skip_term(s) for block, s in zip(self.dcl[1:-1], skips_deep_first)]
+
+    def frames(self, latent: torch.Tensor, skips_deep_first: list[torch.Tensor],
+               skip_terms: list[torch.Tensor] | None = None) -> torch.Tensor:
         """(N, total_latent) latents (order: audio code, noise, identity code) -> (N, C, H, W) in (-1, 1).
         `skips_deep_first[i]` (1, C, h, w) feeds UnetBlock i; extra (shallow) skips are unused, as in the
-        original."""
+        original. With `skip_terms` (from `skip_terms()`), the skip half of each block's first conv is not
+        recomputed per frame: about 1/3 less work, results equal up to float32 rounding (~1e-6)."""
         x = self.dcl[0](latent.reshape(-1, self.total_latent, 1, 1))
         for i, block in enumerate(self.dcl[1:-1]):
-            x = block(x, skips_deep_first[i])
+            x = block(x, skips_deep_first[i], None if skip_terms is None else skip_terms[i])
         x = self.dcl[-1](x, output_size=list(self.img_size))
         return torch.tanh(x)
