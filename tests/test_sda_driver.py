@@ -77,3 +77,20 @@ def test_missing_checkpoint_says_what_and_where(tmp_path):
         SdaDriver(tmp_path / "grid.dat")
     message = str(err.value)
     assert "grid.dat" in message and "speech-driven-animation" in message
+
+
+def test_files_read_like_the_original(fixtures_dir, tmp_path):
+    import soundfile as sf
+    from PIL import Image
+
+    from deepstory.engines.sda import load_like_original
+    from modules.sda import VideoAnimator
+    with np.load(fixtures_dir / "sda" / "case-tiny.npz") as npz:
+        frame, audio, fs, want = npz["frame"], npz["audio"], int(npz["fs"]), npz["video"]
+    Image.fromarray(frame).save(tmp_path / "face.png")
+    sf.write(tmp_path / "speech.wav", audio, fs, subtype="PCM_16")
+    got_frame, got_audio, got_fs = load_like_original(tmp_path / "face.png", tmp_path / "speech.wav")
+    assert got_audio.dtype == np.int16 and got_fs == fs
+    va = VideoAnimator(fixtures_dir / "sda" / "tiny.dat", device="cpu")
+    video, _ = va(got_frame, got_audio, fs=got_fs, aligned=True, noise=1234)
+    np.testing.assert_allclose(video, want, atol=2e-3)

@@ -66,6 +66,19 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     return data, int(rate)
 
 
+def load_like_original(image_path: str | os.PathLike, audio_path: str | os.PathLike
+                       ) -> tuple[np.ndarray, np.ndarray, int]:
+    """(frame, audio, fs) from files, as the original `__call__` reads paths: the image shrunk to fit
+    400x400 (PIL thumbnail), integer PCM kept as integers. Then `VideoAnimator(...)(frame, audio, fs)`."""
+    from PIL import Image
+    with Image.open(image_path) as im:
+        im = im.convert("RGB")
+        im.thumbnail((400, 400))
+        frame = np.asarray(im)
+    audio, fs = read_audio(audio_path)
+    return frame, audio, fs
+
+
 def to_uint8_hwc(video: np.ndarray) -> np.ndarray:
     """(T, 3, H, W) float 0..250 -> (T, H, W, 3) uint8, rounded."""
     return np.clip(np.rint(video), 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)

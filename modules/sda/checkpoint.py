@@ -42,13 +42,6 @@ class SdaMeta:
     sequential_noise: bool
     mean_face: np.ndarray          # (68, 2) float32 (x, y) in the img_size frame
 
-    def as_dict(self) -> dict[str, Any]:
-        """Meta values as plain JSON-able data (mean_face as a list)."""
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "mean_face"}
-        d["img_size"] = list(self.img_size)
-        d["mean_face"] = np.asarray(self.mean_face, np.float64).round(6).tolist()
-        return d
-
 
 def _meta(raw: dict, path: str) -> SdaMeta:
     def need(key: str, kind: type | tuple[type, ...]) -> Any:
