@@ -26,7 +26,7 @@ from .base import ClipSpeech, Driver
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BASE_IMAGE = REPO / "data" / "sda" / "astronaut-face.png"
-DEFAULT_CHECKPOINT = REPO / "data" / "sda" / "grid.dat"
+DEFAULT_CHECKPOINT = REPO / "data" / "checkpoints" / "grid.dat"   # as deepstory.engines.make_driver
 WHERE_TO_GET = ("download grid.dat from the Speech-Driven Animation project "
                 "(https://github.com/DinoMan/speech-driven-animation, see its README: pre-trained models, "
                 "file sda/data/grid.dat in Git LFS) and put it there, or set sda.checkpoint in the story")
