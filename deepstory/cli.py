@@ -1,0 +1,102 @@
+"""Command line: render a story, lip-sync a recording, list voices, serve the web studio."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from modules.errors import ModelInputError
+
+from .errors import DeepstoryError
+
+USAGE = """\
+python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--quiet]
+       python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4
+       python run_story.py serve [--host 127.0.0.1] [--port 5000]
+       python run_story.py voices"""
+COMMANDS = ("animate", "serve", "voices")
+
+
+def _render_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="run_story.py", usage=USAGE,
+                                description="Render a story script into a narrated talking-head MP4 "
+                                            "with subtitles (see data/stories/demo.md for the format).")
+    p.add_argument("story", help="story file (Markdown-ish text with optional YAML front matter)")
+    p.add_argument("-o", "--out", metavar="OUT_DIR", help="output folder (default: export/<story name>/)")
+    p.add_argument("--animator", choices=("builtin", "fom", "still"),
+                   help="override the story's animator (default: the story's, else builtin)")
+    p.add_argument("--cache", metavar="DIR", help="stage cache folder (default: export/.cache)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary; print only the video path")
+    return p
+
+
+def _render(argv: list[str]) -> int:
+    from .pipeline import default_cache_dir, render_story
+    from .progress import Reporter, TqdmReporter
+    from .story import load_story
+    args = _render_parser().parse_args(argv)
+    story = load_story(args.story)
+    out = Path(args.out) if args.out else Path("export") / story.name
+    reporter = Reporter() if args.quiet else TqdmReporter()
+    result = render_story(story, out, cache_dir=Path(args.cache) if args.cache else default_cache_dir(),
+                          reporter=reporter, animator=args.animator)
+    if not args.quiet:
+        for line in result.summary:
+            print(line, file=sys.stderr)
+        print(f"{result.duration:.1f} s of story, {result.frames} frames; subtitles {result.srt.name}, "
+              f"{result.vtt.name}; timeline {result.timeline.name}", file=sys.stderr)
+    print(result.video)
+    return 0
+
+
+def _animate(argv: list[str]) -> int:
+    from .recording import animate_recording
+    p = argparse.ArgumentParser(prog="run_story.py animate",
+                                description="Lip-sync a portrait to an existing recording with the built-in animator.")
+    p.add_argument("--portrait", required=True, help="image with a face")
+    p.add_argument("--audio", required=True, help="speech recording (wav, mp3, flac, m4a, ... mono or stereo)")
+    p.add_argument("-o", "--out", required=True, help="output .mp4")
+    p.add_argument("--animator", choices=("builtin", "still"), default="builtin")
+    p.add_argument("--max-side", type=int, default=1024, help="longest side of the output (default 1024)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-q", "--quiet", action="store_true")
+    args = p.parse_args(argv)
+    out = animate_recording(Path(args.portrait), Path(args.audio), Path(args.out), animator=args.animator,
+                            max_side=args.max_side, seed=args.seed, progress=not args.quiet)
+    print(out)
+    return 0
+
+
+def _voices(argv: list[str]) -> int:
+    from .voices import list_voices
+    argparse.ArgumentParser(prog="run_story.py voices", description="List the voice specs usable here.").parse_args(argv)
+    for spec in list_voices(Path(__file__).resolve().parents[1] / "data"):
+        print(spec)
+    return 0
+
+
+def _serve(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="run_story.py serve", description="Run the Deepstory web studio.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    args = p.parse_args(argv)
+    try:
+        from web.app import create_app
+    except ImportError:
+        raise DeepstoryError("the web studio is not part of this build") from None
+    create_app().run(host=args.host, port=args.port, threaded=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in COMMANDS:
+            return {"animate": _animate, "voices": _voices, "serve": _serve}[argv[0]](argv[1:])
+        return _render(argv)
+    except (DeepstoryError, ModelInputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; finished clips are cached and will be reused next time", file=sys.stderr)
+        return 130

@@ -1,0 +1,108 @@
+"""Loading portraits: verified images only, with size limits, and the bundled defaults."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import PortraitError
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED_DIR = REPO / "data" / "portraits"
+BUNDLED = [("grace_hopper.jpg", False), ("astronaut.jpg", False), ("grace_hopper.jpg", True), ("astronaut.jpg", True)]
+MAX_FILE_BYTES = 25 * 1024 * 1024
+MAX_PIXELS = 40_000_000          # decompression-bomb guard: checked from the header before decoding
+
+
+@dataclass(frozen=True)
+class Portrait:
+    image: np.ndarray        # HxWx3 uint8 RGB
+    digest: str              # hash of the pixels: what the animate stage's cache key uses
+    label: str               # for messages
+
+
+def image_header_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) read from a PNG/JPEG/WebP/GIF/BMP header without decoding pixels, or None."""
+    import struct
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return struct.unpack("<HH", data[6:10])
+    if data[:2] == b"BM" and len(data) >= 26:
+        w, h = struct.unpack("<ii", data[18:26])
+        return abs(w), abs(h)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and len(data) >= 30:
+        if data[12:16] == b"VP8X":
+            return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+        return None
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+                h, w = struct.unpack(">HH", data[i + 5:i + 9])
+                return w, h
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                i += 2
+                continue
+            i += 2 + struct.unpack(">H", data[i + 2:i + 4])[0]
+    return None
+
+
+def decode_image(data: bytes, label: str) -> np.ndarray:
+    """Decode image bytes (by content, never by extension) to RGB uint8, refusing oversized ones."""
+    import cv2
+    if len(data) > MAX_FILE_BYTES:
+        raise PortraitError(f"{label} is too large ({len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB)")
+    size = image_header_size(data)
+    if size is None and data[:4] == b"RIFF":
+        size = None      # simple WebP: cv2 checks its own limit below
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        raise PortraitError(f"{label} is {size[0]}x{size[1]} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels")
+    buf = np.frombuffer(data, np.uint8)
+    try:
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR) if buf.size else None
+    except cv2.error:
+        img = None
+    if img is None or img.ndim != 3 or min(img.shape[:2]) < 16:
+        raise PortraitError(f"{label} is not a readable image (PNG, JPEG, WebP, BMP or GIF, at least 16x16)")
+    if img.shape[0] * img.shape[1] > MAX_PIXELS:
+        raise PortraitError(f"{label} is too large ({img.shape[1]}x{img.shape[0]} pixels)")
+    return np.ascontiguousarray(img[:, :, ::-1])
+
+
+def load_portrait(path: Path, *, mirror: bool = False, label: str | None = None) -> Portrait:
+    label = label or str(path)
+    if not path.is_file():
+        raise PortraitError(f"portrait not found: {label}; check the path in the story's front matter "
+                            f"(relative paths are taken from the story file's folder)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PortraitError(f"cannot read portrait {label}: {exc.strerror}") from None
+    img = decode_image(data, f"portrait {label}")
+    if mirror:
+        img = np.ascontiguousarray(img[:, ::-1])
+    return Portrait(img, hashlib.sha256(img.tobytes() + str(img.shape).encode()).hexdigest(), label)
+
+
+def default_portrait_for(name: str, taken: set[int]) -> tuple[Path, bool]:
+    """A bundled portrait for a speaker without one, stable per name, distinct while they last."""
+    i = int(hashlib.sha1(name.strip().lower().encode()).hexdigest(), 16) % len(BUNDLED)
+    for step in range(len(BUNDLED)):
+        j = (i + step) % len(BUNDLED)
+        if j not in taken:
+            break
+    taken.add(j)
+    file, mirror = BUNDLED[j]
+    return BUNDLED_DIR / file, mirror
+
+
+def resolve_path(value: str, base_dir: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base_dir / p)

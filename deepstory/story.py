@@ -1,0 +1,248 @@
+"""Parsing a story script: optional YAML front matter, then one line per utterance.
+
+    ---
+    title: The Portal
+    default_speaker: Narrator
+    speakers:
+      Narrator: {voice: espeak:en-us+m3, portrait: portraits/narrator.png}
+    animator: builtin
+    ---
+    Narrator: The night was cold.
+    Yennefer | I hate portals.
+    A line with no speaker goes to the default speaker.
+
+`Name: text` and `Name | text` name a speaker; a blank line is a paragraph break.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import StoryError
+from .text import Sentence, sentences_of
+
+MAX_STORY_CHARS = 2_000_000
+_NAME = r"[^\W\d_][\w .'’-]{0,39}?"
+_PIPE_LINE = re.compile(rf"^\s*({_NAME})\s*\|\s*(.*)$")
+_COLON_LINE = re.compile(rf"^\s*({_NAME})\s*:\s+(.*)$|^\s*({_NAME})\s*:$")
+_TOP_KEYS = {"title", "default_speaker", "speakers", "animator", "driver", "fps", "seed", "max_side",
+             "fom", "sda", "no_face"}
+_SPEAKER_KEYS = {"voice", "portrait", "rate", "pitch"}
+ANIMATORS = ("builtin", "fom", "still")
+DRIVERS = ("visemes", "sda", "none")
+
+
+@dataclass
+class Speaker:
+    name: str
+    voice: str | None = None        # None: a default voice chosen per name
+    portrait: str | None = None     # None: a bundled portrait chosen per name
+    rate: int | None = None
+    pitch: int | None = None
+
+
+@dataclass
+class Line:
+    number: int                     # 1-based line number in the file
+    speaker: str
+    text: str
+    sentences: tuple[Sentence, ...]
+    paragraph: bool = False         # a blank line came before it
+
+
+@dataclass
+class Story:
+    name: str
+    title: str
+    default_speaker: str
+    speakers: dict[str, Speaker]
+    lines: list[Line]
+    animator: str = "builtin"
+    driver: str | None = None        # None: the animator's default
+    fps: int = 25
+    seed: int = 0
+    max_side: int = 1024
+    no_face: str = "error"           # or "still": render a face-less portrait without motion
+    fom: dict[str, Any] = field(default_factory=dict)
+    sda: dict[str, Any] = field(default_factory=dict)
+    base_dir: Path = field(default_factory=Path.cwd)
+
+
+def _looks_like_name(text: str, max_words: int) -> bool:
+    """'Yennefer', 'Ground Control': up to `max_words` words, each capitalised (so 'Note that' is not)."""
+    words = text.split()
+    return 0 < len(words) <= max_words and all(w[0].isupper() for w in words)
+
+
+def _split_front_matter(text: str) -> tuple[str | None, str, int]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None, text, 0
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 1
+    raise StoryError("front matter starts with '---' on line 1 but has no closing '---' line")
+
+
+def _int(meta: dict, key: str, default: int, lo: int, hi: int) -> int:
+    value = meta.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise StoryError(f"front matter: '{key}' must be a whole number from {lo} to {hi}, got {value!r}")
+    return value
+
+
+def _speakers(raw: Any) -> dict[str, Speaker]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise StoryError("front matter: 'speakers' must map each name to {voice: ..., portrait: ...}")
+    out = {}
+    for name, spec in raw.items():
+        name = str(name).strip()
+        if not re.fullmatch(_NAME, name):
+            raise StoryError(f"front matter: speaker name {name!r} must start with a letter and be at most 40 characters")
+        if spec is None:
+            spec = {}
+        elif isinstance(spec, str):
+            spec = {"voice": spec}
+        if not isinstance(spec, dict):
+            raise StoryError(f"front matter: speaker {name!r} must be a mapping like {{voice: ..., portrait: ...}}")
+        unknown = set(map(str, spec)) - _SPEAKER_KEYS
+        if unknown:
+            raise StoryError(f"front matter: speaker {name!r} has unknown setting(s) {', '.join(sorted(unknown))}; "
+                             f"allowed: {', '.join(sorted(_SPEAKER_KEYS))}")
+        for key in ("voice", "portrait"):
+            if spec.get(key) is not None and not isinstance(spec[key], str):
+                raise StoryError(f"front matter: speaker {name!r}: '{key}' must be text")
+        for key, (lo, hi) in (("rate", (80, 450)), ("pitch", (0, 99))):
+            v = spec.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
+                raise StoryError(f"front matter: speaker {name!r}: '{key}' must be a whole number {lo}–{hi}")
+        out[name] = Speaker(name, spec.get("voice"), spec.get("portrait"), spec.get("rate"), spec.get("pitch"))
+    return out
+
+
+def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None = None) -> Story:
+    """Parse a story script; raises StoryError with the line number for anything unusable."""
+    if not isinstance(text, str):
+        raise StoryError("a story must be text")
+    if len(text) > MAX_STORY_CHARS:
+        raise StoryError(f"the story is too long ({len(text):,} characters; the limit is {MAX_STORY_CHARS:,})")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    fm, body, offset = _split_front_matter(text)
+    meta: dict[str, Any] = {}
+    if fm is not None and fm.strip():
+        try:
+            meta = yaml.safe_load(fm)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 2}" if mark is not None else ""
+            raise StoryError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise StoryError("front matter must be a set of 'key: value' settings")
+    meta = {str(k): v for k, v in meta.items()}
+    unknown = set(meta) - _TOP_KEYS
+    if unknown:
+        raise StoryError(f"front matter: unknown setting(s) {', '.join(sorted(unknown))}; "
+                         f"allowed: {', '.join(sorted(_TOP_KEYS))}")
+    speakers = _speakers(meta.get("speakers"))
+    declared = bool(speakers)
+    default = meta.get("default_speaker", "Narrator")
+    if not isinstance(default, str) or not re.fullmatch(_NAME, default.strip()):
+        raise StoryError(f"front matter: default_speaker must be a name, got {default!r}")
+    default = default.strip()
+    by_lower = {n.lower(): n for n in speakers}
+
+    animator = meta.get("animator", "builtin")
+    if animator not in ANIMATORS:
+        raise StoryError(f"front matter: animator must be one of {', '.join(ANIMATORS)}, got {animator!r}")
+    driver = meta.get("driver")
+    if driver is not None and driver not in DRIVERS:
+        raise StoryError(f"front matter: driver must be one of {', '.join(DRIVERS)}, got {driver!r}")
+    no_face = meta.get("no_face", "error")
+    if no_face not in ("error", "still"):
+        raise StoryError("front matter: no_face must be 'error' or 'still'")
+    for key in ("fom", "sda"):
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            raise StoryError(f"front matter: '{key}' must be a mapping like {{checkpoint: path}}")
+    title = meta.get("title")
+
+    lines: list[Line] = []
+    blank_before = False
+    for i, raw in enumerate(body.split("\n"), start=offset + 1):
+        stripped = raw.strip()
+        if not stripped:
+            blank_before = bool(lines)
+            continue
+        if stripped.startswith("#"):        # a markdown heading: the title if none was given, never spoken
+            if title is None and not lines:
+                title = stripped.lstrip("#").strip() or None
+            continue
+        if stripped.startswith("<!--"):
+            continue
+        speaker, said = default, stripped
+        m = _PIPE_LINE.match(stripped)
+        if m:
+            speaker, said = m.group(1).strip(), m.group(2)
+        else:
+            m = _COLON_LINE.match(stripped)
+            if m:
+                who = (m.group(1) or m.group(3)).strip()
+                if who.lower() in by_lower or who.lower() == default.lower():
+                    speaker, said = who, m.group(2) or ""
+                elif not declared and _looks_like_name(who, 3):
+                    speaker, said = who, m.group(2) or ""
+                elif declared and _looks_like_name(who, 2):
+                    raise StoryError(f"line {i}: unknown speaker {who!r}; declared speakers: "
+                                     f"{', '.join(speakers)}. Add it under 'speakers:' in the front matter, "
+                                     f"or fix the name.")
+        if m and _PIPE_LINE.match(stripped) and declared and speaker.lower() not in by_lower \
+                and speaker.lower() != default.lower():
+            raise StoryError(f"line {i}: unknown speaker {speaker!r}; declared speakers: {', '.join(speakers)}. "
+                             f"Add it under 'speakers:' in the front matter, or fix the name.")
+        speaker = by_lower.get(speaker.lower(), speaker)
+        if speaker.lower() == default.lower():
+            speaker = by_lower.get(default.lower(), default)
+        if not said.strip():
+            raise StoryError(f"line {i}: {speaker} has nothing to say")
+        sentences = tuple(sentences_of(said))
+        if not sentences:
+            raise StoryError(f"line {i}: nothing speakable in {said.strip()[:60]!r} (only symbols or emoji)")
+        lines.append(Line(i, speaker, said.strip(), sentences, paragraph=blank_before))
+        blank_before = False
+        if speaker not in speakers:
+            speakers[speaker] = Speaker(speaker)
+    if not lines:
+        raise StoryError("the story is empty: write at least one line, e.g. 'Narrator: Once upon a time.'")
+    # Keep declared speakers that never speak out of the render, but in their declared order.
+    used = {ln.speaker for ln in lines}
+    speakers = {n: s for n, s in speakers.items() if n in used}
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    return Story(
+        name=name, title=str(title) if title is not None else name, default_speaker=default,
+        speakers=speakers, lines=lines, animator=animator, driver=driver,
+        fps=_int(meta, "fps", 25, 1, 60), seed=_int(meta, "seed", 0, 0, 2**31 - 1),
+        max_side=_int(meta, "max_side", 1024, 64, 4096), no_face=no_face,
+        fom=dict(meta.get("fom") or {}), sda=dict(meta.get("sda") or {}), base_dir=base,
+    )
+
+
+def load_story(path: str | Path) -> Story:
+    """Read and parse a story file; its name (for outputs) is the file name without extension."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoryError(f"story file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise StoryError(f"{path} is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise StoryError(f"cannot read {path}: {exc.strerror}") from None
+    name = re.sub(r"[^\w.-]+", "_", path.stem).strip("._") or "story"
+    return parse_story(text, name=name, base_dir=path.resolve().parent)

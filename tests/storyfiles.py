@@ -1,0 +1,56 @@
+"""Writing small story folders for tests (portraits copied from the bundled public-domain ones)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+PORTRAITS = REPO / "data" / "portraits"
+
+
+def make_story_dir(tmp: Path, body: str, *, speakers: dict[str, dict] | None = None, animator: str = "still",
+                   extra: str = "", name: str = "tale") -> Path:
+    """A folder with portraits and `<name>.md`; speakers map name -> front-matter dict (strings)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PORTRAITS / "astronaut.jpg", tmp / "astronaut.jpg")
+    shutil.copy(PORTRAITS / "grace_hopper.jpg", tmp / "hopper.jpg")
+    mirrored = cv2.imread(str(PORTRAITS / "astronaut.jpg"))[:, ::-1]
+    cv2.imwrite(str(tmp / "mirror.png"), np.ascontiguousarray(mirrored))
+    fm = ["---", f"title: {name.title()}", f"animator: {animator}", "max_side: 128"]
+    if speakers:
+        fm.append("speakers:")
+        for who, spec in speakers.items():
+            inner = ", ".join(f'{k}: "{v}"' for k, v in spec.items())
+            fm.append(f"  {who}: {{{inner}}}")
+    if extra:
+        fm.append(extra)
+    fm.append("---")
+    path = tmp / f"{name}.md"
+    path.write_text("\n".join(fm) + "\n" + body, encoding="utf-8")
+    return path
+
+
+THREE = {
+    "Narrator": {"voice": "espeak:en-us+m3", "portrait": "hopper.jpg"},
+    "Eileen": {"voice": "espeak:en-gb+f3", "portrait": "astronaut.jpg"},
+    "Twin": {"voice": "espeak:en-us+f4", "portrait": "mirror.png"},
+}
+THREE_BODY = """Narrator: The night was cold. The wind howled.
+Eileen | I hate portals… really!
+Twin: Me too, sister.
+
+Narrator: They waited, and waited — until 5 p.m.
+Eileen: Fine. Let's go?
+"""
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`python run_story.py ARGS` in a fresh process, as a user runs it."""
+    return subprocess.run([sys.executable, str(REPO / "run_story.py"), *args], capture_output=True, text=True,
+                          cwd=cwd or REPO, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
