@@ -122,6 +122,7 @@ class SdaDriver(Driver):
         self.fast = bool(fast)          # opt-in: ~1/3 less work, float32-rounding-level differences
         self._animator = None
         self._aligned: np.ndarray | None = None
+        self._base_digest: str | None = None
 
     def _base_pixels(self) -> np.ndarray:
         if self._base is None:
@@ -129,11 +130,13 @@ class SdaDriver(Driver):
         return self._base
 
     def cache_key(self) -> dict[str, Any]:
-        base = self._base_pixels()
+        if self._base_digest is None:                  # the pipeline asks once per clip
+            base = self._base_pixels()
+            self._base_digest = hashlib.sha256(np.ascontiguousarray(base).tobytes()
+                                               + repr(base.shape).encode()).hexdigest()
         return {
             "checkpoint_sha256": file_digest(self.checkpoint),
-            "base_image_sha256": hashlib.sha256(np.ascontiguousarray(base).tobytes()
-                                                + repr(base.shape).encode()).hexdigest(),
+            "base_image_sha256": self._base_digest,
             "alignment": "mediapipe-5pt-similarity",
             "resampler": "soxr-HQ",
             "noise": "N(0,0.33) seeded by clip seed",
