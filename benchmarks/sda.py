@@ -165,7 +165,8 @@ def main() -> None:
     ap.add_argument("--long", type=float, default=60.0, help="second length for the memory comparison (0: skip)")
     ap.add_argument("--repeats", type=int, default=3, help="timing runs of each path (best is reported)")
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
-    ap.add_argument("--baseline-memory", action="store_true", help="also measure the baseline's peak memory (at --seconds only)")
+    ap.add_argument("--baseline-memory", action="store_true",
+                    help="also measure the baseline's peak memory (at --seconds only)")
     ap.add_argument("--child", choices=["ours", "baseline"])
     args = ap.parse_args()
     if args.child:
@@ -214,9 +215,10 @@ def main() -> None:
             rows.append(run_child("baseline", args.seconds, args.threads))   # 60 s would need several GB
         print("peak resident memory above the loaded model (fresh process each):")
         for r in rows:
-            print(f"  {r['which']:8s} {r['seconds']:5g} s ({r['frames']:5d} frames): {r['peak_above_model_mb']:8.1f} MB "
-                  f"(returned video itself {r['video_mb']:.1f} MB, so {r['peak_above_model_mb'] - r['video_mb']:.1f} MB "
-                  f"working memory), {r['elapsed_s']:.1f} s")
+            peak, video_mb = r["peak_above_model_mb"], r["video_mb"]
+            print(f"  {r['which']:8s} {r['seconds']:5g} s ({r['frames']:5d} frames): {peak:8.1f} MB "
+                  f"(returned video itself {video_mb:.1f} MB, so {peak - video_mb:.1f} MB working memory), "
+                  f"{r['elapsed_s']:.1f} s")
 
 
 if __name__ == "__main__":
