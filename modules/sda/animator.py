@@ -30,7 +30,7 @@ from .windows import cut_windows, frame_count
 NOISE_STD = 0.33
 
 
-def exact_float32(device: torch.device):
+def exact_float32(device: torch.device) -> contextlib.AbstractContextManager:
     """No TF32 in cuDNN convolutions on CUDA (PyTorch's default allows it): the published models were made
     and the fixtures checked in true float32. A no-op on CPU."""
     if device.type == "cuda":
