@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from modules.errors import CheckpointError, ModelInputError, NoFaceError
+from modules.errors import ModelInputError, NoFaceError
 from modules.phonemes import Phoneme
 
 from . import audio as audio_mod
@@ -261,6 +261,10 @@ def render_story(story: Story, out_dir: Path, *, cache_dir: Path | None = None, 
         raise EngineError(f"animator {animator_name!r} cannot use driver {driver_name!r}; "
                           f"it accepts: {', '.join(anim.accepts)}")
 
+    if story.no_face == "error":           # refuse a face-less portrait before spending any work
+        for speaker, portrait in cast.portraits.items():
+            if not anim.has_face(portrait.image):
+                raise _no_face(portrait, speaker)
     t0 = time.perf_counter()
     plans = run_voice_stage(story, cast, cache, reporter, cancel)
     timings["voice"] = time.perf_counter() - t0
@@ -323,15 +327,19 @@ def _run_drive_stage(plans: list[ClipPlan], drv: Driver, cache: StageCache, stor
     reporter.end_stage("drive")
 
 
+def _no_face(portrait: Portrait, speaker: str) -> PortraitError:
+    return PortraitError(f"no face found in portrait {portrait.label} (speaker {speaker}); use an image with a "
+                         f"clearly visible face, or set 'no_face: still' in the front matter to show it "
+                         f"without motion")
+
+
 def _speaker_session(anim: Animator, portrait: Portrait, speaker: str, story: Story):
     try:
         return anim.speaker(portrait.image, label=portrait.label)
     except NoFaceError:
         if story.no_face == "still":
             return StillAnimator(max_side=story.max_side).speaker(portrait.image, label=portrait.label)
-        raise PortraitError(f"no face found in portrait {portrait.label} (speaker {speaker}); use an image with a "
-                            f"clearly visible face, or set 'no_face: still' in the front matter to show it "
-                            f"without motion") from None
+        raise _no_face(portrait, speaker) from None
 
 
 def _run_animate_stage(plans: list[ClipPlan], anim: Animator, cast: Cast, cache: StageCache, story: Story,
@@ -380,7 +388,7 @@ def _assemble_outputs(story: Story, plans: list[ClipPlan], cache: StageCache, ou
                       size: tuple[int, int], reporter: Reporter, cancel: Callable[[], bool] | None) -> RenderResult:
     reporter.stage("assemble", 1)
     check_cancel(cancel)
-    cues, clips, t, frames = [], [], 0.0, 0
+    cues, clips, frames = [], [], 0
     for p in plans:
         start = frames / story.fps
         for sentence, (a, b) in zip(p.line.sentences, p.sentence_spans):

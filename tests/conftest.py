@@ -22,3 +22,14 @@ def astronaut() -> np.ndarray:
     """A real public-domain portrait (NASA, shipped in scikit-image): 512x512 RGB uint8."""
     import skimage.data
     return skimage.data.astronaut()
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models are all per-op overhead; on a busy 2-core CPU torch's thread pool makes them ~20x
+    slower. One thread for the module, the old count restored after."""
+    import torch
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

@@ -57,3 +57,22 @@ def test_unwritable_output(tmp_path):
 def test_animate_command_errors(tmp_path):
     _assert_clean_failure(run_cli("animate", "--portrait", str(tmp_path / "x.png"), "--audio", "a.wav",
                                   "-o", str(tmp_path / "o.mp4")), "portrait not found")
+
+
+def test_portrait_without_a_face(tmp_path):
+    import cv2
+    import numpy as np
+    story = make_story_dir(tmp_path / "s", BODY, speakers={k: THREE[k] for k in ("Narrator", "Eileen")},
+                           animator="builtin")
+    rng = np.random.default_rng(0)
+    sky = np.clip(np.linspace(80, 200, 256)[:, None, None] + rng.normal(0, 8, (256, 256, 3)), 0, 255)
+    cv2.imwrite(str(tmp_path / "s" / "sky.png"), sky.astype(np.uint8))
+    story.write_text(story.read_text().replace('portrait: "astronaut.jpg"', 'portrait: "sky.png"'))
+    res = run_cli(str(story), "-o", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"))
+    _assert_clean_failure(res, "no face found", "sky.png", "no_face: still")
+    assert not (tmp_path / "out" / "tale.mp4").exists()
+    # the explicit option renders it still instead
+    story.write_text(story.read_text().replace("animator: builtin", "animator: builtin\nno_face: still"))
+    res = run_cli(str(story), "-o", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "out" / "tale.mp4").is_file()

@@ -19,14 +19,7 @@ from modules.tts.dctts.synthesis import generate_mel, generate_mel_reference
 from modules.tts.dctts.text import normalize_text
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Tiny models are all per-op overhead; on a busy shared CPU, torch's thread pool makes them ~20x
-    slower. One thread (numerically within the fixture tolerances) and the old count restored after."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def maxdiff(a, b) -> float:

@@ -8,7 +8,7 @@ import pytest
 
 from deepstory.media import probe
 
-from storyfiles import THREE, THREE_BODY, make_story_dir, run_cli
+from storyfiles import REPO, THREE, THREE_BODY, make_story_dir, run_cli
 
 
 
@@ -22,7 +22,7 @@ def _cues(text: str) -> list[tuple[float, float]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("animator", ["still"])
+@pytest.mark.parametrize("animator", ["builtin", "still"])
 def test_three_speaker_story_renders_a_synced_browser_mp4(tmp_path, animator):
     story = make_story_dir(tmp_path / "s", THREE_BODY, speakers=THREE, animator=animator)
     out = tmp_path / "out"
@@ -64,3 +64,25 @@ def test_help_and_voices_commands():
     assert res.returncode == 0 and "--animator" in res.stdout and "--quiet" in res.stdout
     res = run_cli("voices")
     assert res.returncode == 0 and "espeak:en-us+f3" in res.stdout.split()
+
+
+@pytest.mark.slow
+def test_animate_command_lip_syncs_a_recording(tmp_path):
+    """`run_story.py animate` on a stereo 44.1 kHz recording (made with espeak, resampled and doubled)."""
+    import numpy as np
+    import soundfile as sf
+
+    from deepstory.audio import resample
+    from deepstory.voices import resolve_voice
+    speech = resolve_voice("espeak:en-us").synthesize("Hello, this is a recording I made myself.")
+    audio = resample(speech.audio, speech.sample_rate, 44100)
+    wav = tmp_path / "rec.flac"
+    sf.write(wav, np.stack([audio, audio * 0.5], 1), 44100)
+    out = tmp_path / "talk.mp4"
+    res = run_cli("animate", "--portrait", str(REPO / "data/portraits/astronaut.jpg"), "--audio", str(wav),
+                  "-o", str(out), "--max-side", "256", "--quiet")
+    assert res.returncode == 0, res.stderr
+    info = probe(out)
+    assert (info.width, info.height) == (256, 256)
+    assert abs(info.audio_seconds - len(audio) / 44100) < 0.05
+    assert abs(info.video_seconds - info.audio_seconds) < 0.040

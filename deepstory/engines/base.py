@@ -85,6 +85,11 @@ class Animator(ABC):
     def __exit__(self, *exc: object) -> None:
         return None
 
+    def has_face(self, portrait: np.ndarray) -> bool:
+        """Whether `speaker()` will find the face it needs; cheap, so the pipeline can refuse a face-less
+        portrait before any work. Animators that need no face (or cannot tell cheaply) say True."""
+        return True
+
     @abstractmethod
     def speaker(self, portrait: np.ndarray, *, label: str = "portrait") -> SpeakerSession:
         """Prepare one portrait (HxWx3 uint8 RGB). Raises `modules.errors.NoFaceError` (message naming

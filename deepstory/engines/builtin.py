@@ -1,0 +1,125 @@
+"""The built-in, weights-free engines (the embedded default, `animator: builtin`).
+
+`VisemeDriver` turns a clip's speech into per-frame mouth/blink/head parameters (from the voice's phoneme
+timeline when there is one, else from the audio), with seeded blinks and head sway. `BuiltinAnimator`
+renders them on a portrait with the landmark-anchored warp in `modules.facewarp`.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Iterator
+
+import numpy as np
+
+from modules.errors import NoFaceError
+from modules.facewarp import CHANNELS, FaceWarpRenderer, blinks, sway, track_from_audio, track_from_phonemes
+from modules.facewarp.audio_track import frame_features, speech_gate
+from modules.facewarp.motion import BLINK, OPEN, PITCH, check
+
+from .base import Animator, ClipSpeech, Driver, SpeakerSession, even_size_within
+
+
+class VisemeDriver(Driver):
+    name = "visemes"
+    version = "1"
+    motion_kind = "visemes"
+
+    def __init__(self, *, blink_gap: tuple[float, float] = (2.0, 6.0), blink_s: float = 0.12,
+                 sway_deg: tuple[float, float, float] = (2.0, 1.2, 1.0), nod_deg: float = 0.8):
+        self.blink_gap, self.blink_s = tuple(blink_gap), float(blink_s)
+        self.sway_deg, self.nod_deg = tuple(sway_deg), float(nod_deg)
+
+    def cache_key(self) -> dict[str, Any]:
+        return {"channels": list(CHANNELS), "blink_gap": list(self.blink_gap), "blink_s": self.blink_s,
+                "sway_deg": list(self.sway_deg), "nod_deg": self.nod_deg}
+
+    def drive(self, speech: ClipSpeech) -> np.ndarray:
+        n, fps = speech.n_frames, float(speech.fps)
+        audio = np.asarray(speech.audio, np.float32).reshape(-1)
+        motion = np.zeros((n, len(CHANNELS)), np.float32)
+        if speech.phonemes:
+            mouth = track_from_phonemes(speech.phonemes, n, fps)
+            if audio.size:
+                # where the audio is silent the mouth is shut, whatever the timeline says (one frame of
+                # slack either side so quiet onsets are not clipped)
+                rms, _ = frame_features(audio, speech.sample_rate, n, fps)
+                gate = speech_gate(rms)
+                gate = np.convolve(gate.astype(float), np.ones(3), mode="same") > 0
+                mouth[~gate, 0] = 0.0
+        else:
+            mouth = track_from_audio(audio, speech.sample_rate, n, fps)
+        motion[:, :3] = mouth
+        rng = np.random.default_rng(speech.seed)
+        motion[:, BLINK] = blinks(n, fps, rng, min_gap=self.blink_gap[0], max_gap=self.blink_gap[1],
+                                  duration=self.blink_s)
+        motion[:, BLINK + 1:] = sway(n, fps, rng, yaw_deg=self.sway_deg[0], pitch_deg=self.sway_deg[1],
+                                     roll_deg=self.sway_deg[2])
+        if n and self.nod_deg:
+            # the head dips a little with the loudness of speech (slowly: a 0.5 s moving average)
+            k = max(1, int(round(0.5 * fps)))
+            emph = np.convolve(motion[:, OPEN], np.ones(k) / k, mode="same")
+            motion[:, PITCH] += self.nod_deg * emph
+        return motion
+
+
+class _WarpSession(SpeakerSession):
+    def __init__(self, renderer: FaceWarpRenderer):
+        self._renderer = renderer
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        h, w = self._renderer.portrait.shape[:2]
+        return w, h
+
+    def render(self, motion: np.ndarray, speech: ClipSpeech) -> Iterator[np.ndarray]:
+        return self._renderer.render(check(motion, speech.n_frames), speech.n_frames)
+
+
+class BuiltinAnimator(Animator):
+    name = "builtin"
+    version = "1"
+    accepts = ("visemes",)
+    default_driver = "visemes"
+
+    def __init__(self, max_side: int = 1024, *, flow_res: int = 48, batch: int = 8, device: Any = None,
+                 cpu_threads: int = 1, on_no_face: str = "error"):
+        if on_no_face not in ("error", "still"):
+            raise ValueError("on_no_face must be 'error' or 'still'")
+        from modules.checkpoint import pick_device
+        self.max_side, self.flow_res, self.batch = int(max_side), int(flow_res), int(batch)
+        self.cpu_threads = int(cpu_threads)
+        self.device = pick_device(device)
+        self.on_no_face = on_no_face
+        self._meshes: dict[str, np.ndarray | None] = {}   # landmarks per portrait, detected once
+
+    def cache_key(self) -> dict[str, Any]:
+        # batch size and thread count do not change the pixels; the device kind may (float rounding)
+        return {"max_side": self.max_side, "flow_res": self.flow_res, "device": self.device.type,
+                "on_no_face": self.on_no_face}
+
+    def _landmarks(self, image: np.ndarray) -> np.ndarray | None:
+        from modules.facewarp.locate import find_face
+        key = hashlib.sha256(image.tobytes() + repr(image.shape).encode()).hexdigest()
+        if key not in self._meshes:
+            self._meshes[key] = find_face(image)
+        return self._meshes[key]
+
+    def _frame(self, portrait: np.ndarray) -> np.ndarray:
+        from .resize import resize_rgb
+        h, w = portrait.shape[:2]
+        return resize_rgb(np.ascontiguousarray(portrait), even_size_within(w, h, self.max_side))
+
+    def has_face(self, portrait: np.ndarray) -> bool:
+        return self._landmarks(self._frame(portrait)) is not None
+
+    def speaker(self, portrait: np.ndarray, *, label: str = "portrait") -> SpeakerSession:
+        frame = self._frame(portrait)
+        mesh = self._landmarks(frame)
+        if mesh is None:
+            if self.on_no_face == "still":
+                from .still import _StillSession
+                return _StillSession(frame)
+            raise NoFaceError(f"no face found in {label}: the built-in animator needs a clearly visible, "
+                              "roughly frontal face (or render this speaker with animator: still)")
+        return _WarpSession(FaceWarpRenderer(frame, mesh, flow_res=self.flow_res, batch=self.batch,
+                                             device=self.device, cpu_threads=self.cpu_threads))

@@ -1,0 +1,24 @@
+"""Layout of the per-frame motion array the viseme driver makes and the warp renderer reads."""
+from __future__ import annotations
+
+import numpy as np
+
+#: column names of the motion array, in order
+CHANNELS: tuple[str, ...] = ("open", "wide", "round", "blink", "yaw", "pitch", "roll")
+OPEN, WIDE, ROUND, BLINK, YAW, PITCH, ROLL = range(len(CHANNELS))
+# open 0..1 (lips closed .. wide open), wide -1..1 (pursed .. spread), round 0..1, blink 0..1 (lids open ..
+# shut), yaw/pitch/roll in degrees.
+
+
+def empty(n_frames: int) -> np.ndarray:
+    """A motion array of `n_frames` rows at rest."""
+    return np.zeros((n_frames, len(CHANNELS)), np.float32)
+
+
+def check(motion: np.ndarray, n_frames: int) -> np.ndarray:
+    """`motion` as float32 (n_frames, len(CHANNELS)); raises ValueError when it has another shape."""
+    m = np.asarray(motion, np.float32)
+    if m.ndim != 2 or m.shape != (n_frames, len(CHANNELS)):
+        raise ValueError(f"motion must be ({n_frames}, {len(CHANNELS)}) for channels {CHANNELS}, "
+                         f"got {m.shape}")
+    return m

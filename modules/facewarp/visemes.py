@@ -1,0 +1,151 @@
+"""Phoneme timeline -> mouth shape per frame: a viseme table and coarticulation smoothing.
+
+Symbols come either as espeak mnemonics ('m', 'aI', 'O:', "'oU", '_:') or as IPA ('m', 'aɪ', 'ɔː', 'ˈoʊ').
+Each phoneme gets a target (open, wide, round) and a dominance; the track at a time is the
+dominance-weighted mix of nearby targets (Cohen-Massaro style), so neighbours shape each other the way
+lips do, while strong visemes (lip closure on m/b/p, pauses) still reach their targets.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from modules.phonemes import Phoneme
+
+
+class Viseme(NamedTuple):
+    open: float        # 0 closed .. 1 wide open
+    wide: float        # -1 pursed .. 1 spread
+    round: float       # 0 .. 1
+    dominance: float   # how strongly it resists its neighbours
+
+
+REST = Viseme(0.0, 0.0, 0.0, 1.2)          # pauses: lips shut
+CLOSED = Viseme(0.0, 0.0, 0.0, 1.0)        # m b p (closure itself is enforced below)
+LABIODENTAL = Viseme(0.12, 0.1, 0.0, 1.6)  # f v
+DENTAL = Viseme(0.22, 0.15, 0.0, 1.3)      # th
+ALVEOLAR = Viseme(0.2, 0.1, 0.0, 1.3)     # t d n s z l r
+POSTALV = Viseme(0.22, -0.2, 0.5, 1.2)     # sh zh ch j
+VELAR = Viseme(0.28, 0.0, 0.0, 1.2)         # k g ng h
+W_GLIDE = Viseme(0.12, -0.6, 0.9, 1.4)
+J_GLIDE = Viseme(0.2, 0.4, 0.0, 0.9)
+
+V = Viseme
+_VOWELS: dict[str, Viseme] = {
+    # open vowels
+    "a": V(0.95, 0.2, 0.0, 1.0), "A": V(1.0, 0.0, 0.1, 1.0), "A:": V(1.0, 0.0, 0.1, 1.0),
+    "aa": V(0.95, 0.1, 0.0, 1.0), "a#": V(0.75, 0.1, 0.0, 1.0), "aI": V(0.9, 0.3, 0.0, 1.0),
+    "aU": V(0.85, -0.1, 0.3, 1.0), "aI@": V(0.85, 0.2, 0.0, 1.0), "aU@": V(0.8, -0.1, 0.3, 1.0),
+    "A@": V(0.9, 0.0, 0.1, 1.0), "V": V(0.8, 0.0, 0.0, 1.0), "0": V(0.8, -0.2, 0.4, 1.0),
+    "E": V(0.65, 0.4, 0.0, 0.9), "e@": V(0.65, 0.3, 0.0, 0.9), "a2": V(0.7, 0.1, 0.0, 0.9),
+    # mid / close front
+    "e": V(0.45, 0.5, 0.0, 0.8), "eI": V(0.5, 0.5, 0.0, 0.8), "@": V(0.35, 0.0, 0.0, 0.6),
+    "@2": V(0.3, 0.0, 0.0, 0.6), "@5": V(0.3, 0.0, 0.0, 0.6), "3": V(0.4, 0.0, 0.2, 0.6),
+    "3:": V(0.45, 0.0, 0.3, 0.7), "@L": V(0.3, 0.0, 0.0, 0.6), "I": V(0.3, 0.55, 0.0, 0.7),
+    "I2": V(0.3, 0.5, 0.0, 0.7), "i": V(0.25, 0.7, 0.0, 0.7), "i:": V(0.25, 0.8, 0.0, 0.8),
+    "i@": V(0.4, 0.5, 0.0, 0.8), "i@3": V(0.4, 0.5, 0.0, 0.8),
+    # rounded
+    "O": V(0.75, -0.3, 0.6, 1.0), "O:": V(0.75, -0.3, 0.6, 1.0), "O@": V(0.7, -0.3, 0.6, 1.0),
+    "OI": V(0.7, -0.2, 0.5, 1.0), "o@": V(0.65, -0.3, 0.6, 1.0), "o": V(0.55, -0.5, 0.75, 1.0),
+    "oU": V(0.55, -0.5, 0.8, 1.0), "u": V(0.3, -0.8, 0.95, 1.0), "u:": V(0.3, -0.8, 0.95, 1.0),
+    "U": V(0.35, -0.6, 0.75, 0.9), "U@": V(0.4, -0.5, 0.7, 0.9), "y": V(0.3, -0.7, 0.9, 1.0),
+}
+_CONSONANTS: dict[str, Viseme] = {
+    "m": CLOSED, "b": CLOSED, "p": CLOSED,
+    "f": LABIODENTAL, "v": LABIODENTAL,
+    "T": DENTAL, "D": DENTAL,
+    "t": ALVEOLAR, "d": ALVEOLAR, "n": ALVEOLAR, "s": ALVEOLAR, "z": ALVEOLAR, "l": ALVEOLAR,
+    "r": Viseme(0.2, -0.2, 0.4, 0.7), "t#": ALVEOLAR, "d#": ALVEOLAR, "r-": Viseme(0.2, -0.2, 0.4, 0.7),
+    "S": POSTALV, "Z": POSTALV, "tS": POSTALV, "dZ": POSTALV,
+    "k": VELAR, "g": VELAR, "N": VELAR, "h": VELAR, "x": VELAR, "?": VELAR,
+    "w": W_GLIDE, "j": J_GLIDE,
+}
+# IPA spellings mapped onto the espeak mnemonics above.
+_IPA: dict[str, str] = {
+    "ɑ": "A", "ɑː": "A:", "æ": "a", "a": "a", "ɐ": "a#", "ʌ": "V", "ɒ": "0", "ɛ": "E", "ɛə": "e@",
+    "e": "e", "eɪ": "eI", "ə": "@", "ɚ": "3", "ɜ": "3", "ɜː": "3:", "ɪ": "I", "ᵻ": "I2", "i": "i",
+    "iː": "i:", "ɪə": "i@", "ɔ": "O", "ɔː": "O:", "ɔɪ": "OI", "ɔːɹ": "O@", "oː": "o", "o": "o",
+    "oʊ": "oU", "əʊ": "oU", "u": "u", "uː": "u:", "ʊ": "U", "ʊə": "U@", "aɪ": "aI", "aʊ": "aU",
+    "aɪə": "aI@", "aʊə": "aU@", "ɑːɹ": "A@", "əl": "@L",
+    "θ": "T", "ð": "D", "ʃ": "S", "ʒ": "Z", "tʃ": "tS", "dʒ": "dZ", "ŋ": "N", "ɹ": "r", "ɾ": "t#",
+    "ʔ": "?", "ɡ": "g", "ɫ": "l", "l̩": "@L", "n̩": "n", "ʍ": "w",
+}
+EASE_S = 0.022     # lips close/open this fast around a closure (s)
+_MARKS = "'ˈˌ,%=!¦^ˑ"   # stress / syllable marks espeak and IPA put on symbols
+
+
+def _normalise(symbol: str) -> str:
+    s = symbol.strip()
+    for ch in _MARKS:
+        s = s.replace(ch, "")
+    return s
+
+
+def is_pause(symbol: str) -> bool:
+    s = _normalise(symbol)
+    return s == "" or s.startswith("_") or s in {"#", "||", "|"}
+
+
+def lookup(symbol: str) -> Viseme:
+    """The viseme for one phoneme symbol (espeak mnemonic or IPA); unknown symbols get a neutral
+    half-open shape so speech never freezes the mouth."""
+    if is_pause(symbol):
+        return REST
+    s = _normalise(symbol)
+    for table in (_VOWELS, _CONSONANTS):
+        if s in table:
+            return table[s]
+    if s in _IPA:
+        return lookup(_IPA[s])
+    # longest known prefix: 'aI3' -> 'aI', IPA with length/diacritics -> base letter
+    for n in range(len(s) - 1, 0, -1):
+        head = s[:n]
+        if head in _VOWELS or head in _CONSONANTS or head in _IPA:
+            return lookup(head)
+    return Viseme(0.35, 0.0, 0.0, 0.5)
+
+
+def track_from_phonemes(phonemes: Sequence[Phoneme], n_frames: int, fps: float,
+                        spread: float = 0.03) -> np.ndarray:
+    """(n_frames, 3) float32 [open, wide, round] from a phoneme timeline.
+
+    Each phoneme's influence falls off as exp(-|t - centre| / tau) with tau = `spread` seconds plus a
+    a tenth of its own duration, scaled by its dominance; the value at a frame is the weighted mean of
+    targets, averaged over the frame's interval (three sub-samples) so short phonemes are not skipped."""
+    out = np.zeros((n_frames, 3), np.float32)
+    if n_frames == 0:
+        return out
+    if not phonemes:
+        return out
+    vis = [lookup(p.symbol) for p in phonemes]
+    centre = np.array([(p.start + p.end) / 2 for p in phonemes])
+    dur = np.array([max(p.end - p.start, 1e-3) for p in phonemes])
+    dom = np.array([v.dominance for v in vis])
+    targets = np.array([[v.open, v.wide, v.round] for v in vis])
+    tau = spread + 0.1 * dur
+    sub = (np.arange(n_frames)[:, None] + np.array([1 / 6, 0.5, 5 / 6])[None, :]) / fps   # (F, 3)
+    t = sub.reshape(-1, 1)
+    # inside its own interval a phoneme keeps full weight, so long vowels/pauses hold their shape
+    dist = np.maximum(np.abs(t - centre[None, :]) - dur[None, :] / 2, 0.0)
+    w = dom[None, :] * np.exp(-dist / tau[None, :])
+    # past the end of the timeline the mouth rests
+    tail = np.maximum(t[:, 0] - (phonemes[-1].end), 0.0)
+    rest_w = 1e-3 + 5.0 * (1 - np.exp(-tail / 0.05))
+    num = w @ targets
+    den = w.sum(axis=1) + rest_w
+    vals = num / den[:, None]
+    # lips must actually meet on m/b/p and stay shut inside pauses, whatever the neighbours pull
+    is_rest = np.array([v is REST for v in vis])
+    closing = is_rest | np.array([v is CLOSED for v in vis])
+    if closing.any():
+        c, d, rest = centre[closing], dur[closing], is_rest[closing]
+        # m/b/p: full closure over their middle 60%; pauses: all but 40 ms at each end, and pauses
+        # shorter than 80 ms (word joins) close only part way. Ease in/out over EASE_S either side.
+        half = np.where(rest, np.maximum(d / 2 - 0.04, 0.0), np.maximum(0.3 * d, 0.015))
+        depth = np.where(rest, np.clip((d - 0.04) / 0.08, 0.0, 1.0), 1.0)
+        gap = np.maximum(np.abs(t - c[None, :]) - half[None, :], 0.0)
+        shut = (depth[None, :] * np.clip(1 - gap / EASE_S, 0.0, 1.0)).max(axis=1)
+        vals[:, 0] *= 1 - shut
+    out[:] = vals.reshape(n_frames, 3, 3).mean(axis=1)
+    return out

@@ -1,0 +1,205 @@
+"""Checking a story the way the studio will render it, and editing its cast in the front matter.
+
+In the studio a speaker's portrait is a gallery id (`portrait: astronaut`, `portrait: u1a2b3c4d5e6f`),
+never a path; a voice is an espeak spec or one of the listed voices; `fom:`/`sda:` settings (which hold
+paths) are refused. `prepare_story` rewrites each portrait id to the server's file before rendering.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from deepstory.errors import DeepstoryError, StoryError
+from deepstory.portraits import default_portrait_for
+from deepstory.story import Story, parse_story
+from deepstory.voices import list_voices, resolve_voice
+
+from .gallery import Gallery
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+_LINE_NO = re.compile(r"^line (\d+):")
+_ok_voices: set[str] = set()
+_voices_lock = threading.Lock()
+
+
+def available_animators() -> list[str]:
+    """Animators that can run here: builtin when its engine is installed, fom when its checkpoint is present."""
+    out = []
+    try:
+        import deepstory.engines.builtin  # noqa: F401
+        out.append("builtin")
+    except ImportError:
+        pass
+    if (DATA / "checkpoints" / "vox-cpk.pth.tar").is_file():
+        try:
+            import deepstory.engines.fom  # noqa: F401
+            out.append("fom")
+        except ImportError:
+            pass
+    out.append("still")
+    return out
+
+
+def voice_problem(spec: str, rate: int | None = None, pitch: int | None = None) -> str | None:
+    """Why `spec` cannot be used in the studio, or None. Only espeak specs and listed voices are accepted:
+    other kinds name folders, and a request must not choose a path."""
+    kind = spec.split(":", 1)[0].strip().lower() if ":" in spec else ""
+    if kind != "espeak":
+        if spec in list_voices(DATA):
+            return None
+        return f"unknown voice {spec!r}; pick one from the voice list"
+    key = f"{spec}|{rate}|{pitch}"
+    if key in _ok_voices:
+        return None
+    try:
+        resolve_voice(spec, rate=rate, pitch=pitch)
+    except DeepstoryError as exc:
+        return str(exc)
+    with _voices_lock:
+        _ok_voices.add(key)
+    return None
+
+
+def _problem(exc: Exception) -> dict[str, Any]:
+    msg = str(exc)
+    m = _LINE_NO.match(msg)
+    return {"line": int(m.group(1)) if m else None, "message": msg}
+
+
+def _parse(text: str, name: str) -> Story:
+    return parse_story(text, name=name, base_dir=REPO)
+
+
+def check_story(text: str, gallery: Gallery, *, animator: str | None = None,
+                animators: list[str] | None = None) -> dict[str, Any]:
+    """What the story will do, without rendering: parsed lines, speakers with their cast, and problems.
+    `animator` overrides the story's own (as a render request may)."""
+    animators = animators if animators is not None else available_animators()
+    report: dict[str, Any] = {"ok": False, "title": None, "animator": None, "lines": [], "speakers": [],
+                              "problems": []}
+    try:
+        story = _parse(text, "Untitled story")
+    except StoryError as exc:
+        report["problems"].append(_problem(exc))
+        return report
+    problems = report["problems"]
+    if animator:
+        story.animator = animator
+    report.update(title=story.title, animator=story.animator)
+    report["lines"] = [{"number": ln.number, "speaker": ln.speaker, "text": ln.text,
+                        "sentences": [s.text for s in ln.sentences]} for ln in story.lines]
+    if story.animator not in animators:
+        problems.append({"line": None, "message": f"animator {story.animator!r} is not available here; "
+                                                  f"choose one of: {', '.join(animators)}"})
+    for key in ("fom", "sda"):
+        if getattr(story, key):
+            problems.append({"line": None, "message": f"'{key}:' settings name files and are not accepted in "
+                                                      f"the studio; use the command line for custom checkpoints"})
+    taken: set[int] = set()
+    auto = {}
+    for name, sp in story.speakers.items():
+        if not sp.portrait:
+            path, mirror = default_portrait_for(name, taken)
+            auto[name] = (gallery.id_for_path(path) or path.stem, mirror)
+    for name, sp in story.speakers.items():
+        entry = {"name": name, "voice": sp.voice, "portrait": sp.portrait, "rate": sp.rate, "pitch": sp.pitch,
+                 "lines": sum(1 for ln in story.lines if ln.speaker == name), "face": None}
+        if sp.voice:
+            why = voice_problem(sp.voice, sp.rate, sp.pitch)
+            if why:
+                problems.append({"line": None, "message": f"{name}: {why}"})
+        if sp.portrait:
+            info = gallery.info(sp.portrait)
+            if info is None:
+                problems.append({"line": None, "message": f"{name}: portrait {sp.portrait!r} is not in the gallery; "
+                                                          f"pick one on the Cast panel (by id, not a path)"})
+            else:
+                entry["face"] = info["face"]
+                if info["face"] is None and story.no_face != "still" and story.animator != "still":
+                    problems.append({"line": None, "message": f"{name}: no face found in portrait {sp.portrait!r}; "
+                                                              f"pick another, or set 'no_face: still'"})
+        else:
+            pid, mirror = auto[name]
+            entry["auto_portrait"] = pid + (" (mirrored)" if mirror else "")
+        report["speakers"].append(entry)
+    report["ok"] = not problems
+    return report
+
+
+def prepare_story(text: str, gallery: Gallery, *, name: str, animator: str | None = None) -> Story:
+    """The Story to render, with each portrait id rewritten to the server's file; StoryError otherwise."""
+    report = check_story(text, gallery, animator=animator)
+    if report["problems"]:
+        raise StoryError("; ".join(p["message"] for p in report["problems"]))
+    story = _parse(text, name)
+    for sp in story.speakers.values():
+        if sp.portrait:
+            path = gallery.path(sp.portrait)
+            if path is None:     # removed between the check and now
+                raise StoryError(f"{sp.name}: portrait {sp.portrait!r} is not in the gallery")
+            sp.portrait = str(path.resolve())
+    return story
+
+
+# ------------------------------------------------------------------------------------- front matter
+def _split(text: str) -> tuple[dict[str, Any], str]:
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[0].strip() == "---":
+        for i in range(1, len(lines)):
+            if lines[i].strip() in ("---", "..."):
+                try:
+                    meta = yaml.safe_load("\n".join(lines[1:i])) or {}
+                except yaml.YAMLError:
+                    raise StoryError("fix the front matter (it is not valid YAML) before changing the cast") from None
+                if not isinstance(meta, dict):
+                    raise StoryError("the front matter must be a set of 'key: value' settings")
+                return meta, "\n".join(lines[i + 1:])
+        raise StoryError("the front matter has no closing '---' line")
+    return {}, text
+
+
+def set_cast(text: str, speakers: dict[str, dict[str, Any]] | None = None, animator: str | None = None) -> str:
+    """The story text with the given speakers' voice/portrait (None/'' removes one) and animator set.
+
+    The front matter is rewritten (YAML comments in it are not kept); the script below it is untouched.
+    """
+    story = _parse(text, "story")
+    meta, body = _split(text)
+    declared = meta.get("speakers") if isinstance(meta.get("speakers"), dict) else {}
+    # Declaring some speakers makes undeclared names errors, so every speaker of the story is declared.
+    by_lower = {str(k).lower(): k for k in declared}
+    merged: dict[str, Any] = {}
+    for name in story.speakers:
+        key = by_lower.get(name.lower(), name)
+        spec = declared.get(key)
+        spec = {"voice": spec} if isinstance(spec, str) else dict(spec or {})
+        merged[str(key)] = spec
+    for k, v in declared.items():
+        merged.setdefault(str(k), v)
+    low = {k.lower(): k for k in merged}
+    for name, change in (speakers or {}).items():
+        key = low.get(str(name).lower())
+        if key is None or not isinstance(change, dict):
+            raise StoryError(f"no speaker named {name!r} in this story")
+        for field in ("voice", "portrait"):
+            if field not in change:
+                continue
+            value = change[field]
+            if value in (None, ""):
+                merged[key].pop(field, None)
+            elif not isinstance(value, str) or len(value) > 200:
+                raise StoryError(f"{name}: '{field}' must be text")
+            else:
+                merged[key][field] = value
+    meta["speakers"] = merged
+    if animator is not None:
+        meta["animator"] = animator
+    fm = yaml.safe_dump(meta, sort_keys=False, default_flow_style=None, allow_unicode=True, width=120)
+    new = f"---\n{fm}---\n{body}"
+    _parse(new, "story")    # the edit must leave a story that still parses
+    return new

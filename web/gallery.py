@@ -1,0 +1,134 @@
+"""The portrait gallery: the bundled portraits plus verified uploads, each picked by id, never by path.
+
+Uploads are decoded by content (deepstory.portraits.decode_image: file-size and pixel caps checked from the
+header before any pixels are decoded), re-encoded as PNG (nothing of the original file survives) and stored
+under a server-generated id. The face found in each portrait is kept so the cast view can outline it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deepstory.cache import atomic_write_bytes, atomic_write_text
+from deepstory.errors import PortraitError
+from deepstory.portraits import BUNDLED_DIR, decode_image, image_header_size
+
+from .ids import is_id, new_id
+
+_BUNDLED_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_EXTS = (".jpg", ".jpeg", ".png", ".webp")
+DETECT_SIDE = 1024          # faces are found on a downscaled copy; boxes are scaled back
+
+
+def face_box_of(img: np.ndarray) -> list[float] | None:
+    """[x0, y0, x1, y1] of the face MediaPipe finds in an RGB image, in its pixels; None without a face."""
+    import cv2
+    from modules.landmarks import detect, face_box
+    h, w = img.shape[:2]
+    scale = min(1.0, DETECT_SIDE / max(h, w))
+    small = img if scale == 1.0 else cv2.resize(img, (round(w * scale), round(h * scale)),
+                                                interpolation=cv2.INTER_AREA)
+    mesh = detect(np.ascontiguousarray(small))
+    if mesh is None:
+        return None
+    return [round(float(v) / scale, 1) for v in face_box(mesh)]
+
+
+def safe_label(name: object) -> str:
+    """A display label from an upload's file name: shown, escaped, never used as a path."""
+    stem = Path(str(name or "")).name.rsplit(".", 1)[0]
+    return re.sub(r"[^\w .-]+", "", stem).strip(" .")[:40] or "uploaded portrait"
+
+
+class Gallery:
+    def __init__(self, upload_dir: Path, *, max_pixels: int, bundled_dir: Path = BUNDLED_DIR):
+        self.upload_dir = Path(upload_dir)
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        self.bundled_dir = bundled_dir
+        self.max_pixels = max_pixels
+        self._faces: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------------------- lookup
+    def _bundled(self) -> dict[str, Path]:
+        out = {}
+        for p in sorted(self.bundled_dir.iterdir()):
+            if p.suffix.lower() in _EXTS and _BUNDLED_ID.fullmatch(p.stem):
+                out[p.stem] = p
+        return out
+
+    def path(self, portrait_id: object) -> Path | None:
+        """The file of a gallery id, or None when the value is not one (paths are never accepted)."""
+        if not isinstance(portrait_id, str):
+            return None
+        if is_id(portrait_id, "portrait"):
+            p = self.upload_dir / f"{portrait_id}.png"
+            return p if p.is_file() else None
+        return self._bundled().get(portrait_id)
+
+    def id_for_path(self, path: Path) -> str | None:
+        for pid, p in self._bundled().items():
+            if p.resolve() == Path(path).resolve():
+                return pid
+        return None
+
+    def _info(self, pid: str, path: Path, bundled: bool) -> dict[str, Any]:
+        meta_path = path.with_suffix(".json")
+        meta: dict[str, Any] = {}
+        if not bundled and meta_path.is_file():
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                meta = {}
+        if "face" not in meta or "width" not in meta:
+            with self._lock:
+                cached = self._faces.get(pid)
+            if cached is None:
+                img = decode_image(path.read_bytes(), f"portrait {pid}")
+                cached = {"width": img.shape[1], "height": img.shape[0], "face": face_box_of(img)}
+                with self._lock:
+                    self._faces[pid] = cached
+            meta = {**meta, **cached}
+        label = meta.get("label") or pid.replace("_", " ").title()
+        return {"id": pid, "label": label, "bundled": bundled, "width": meta["width"], "height": meta["height"],
+                "face": meta["face"], "url": f"/api/portraits/{pid}/image"}
+
+    def list(self) -> list[dict[str, Any]]:
+        items = [self._info(pid, p, True) for pid, p in self._bundled().items()]
+        uploads = sorted(self.upload_dir.glob("u*.png"), key=lambda p: p.stat().st_mtime)
+        items += [self._info(p.stem, p, False) for p in uploads if is_id(p.stem, "portrait")]
+        return items
+
+    def info(self, portrait_id: str) -> dict[str, Any] | None:
+        path = self.path(portrait_id)
+        if path is None:
+            return None
+        return self._info(portrait_id, path, not is_id(portrait_id, "portrait"))
+
+    # ------------------------------------------------------------------------------------------- upload
+    def add_upload(self, data: bytes, filename: object = None) -> dict[str, Any]:
+        """Verify, re-encode and store an uploaded image; PortraitError (a 4xx) when it is not acceptable."""
+        import cv2
+        size = image_header_size(data) if data else None
+        if size is not None and size[0] * size[1] > self.max_pixels:
+            raise PortraitError(f"the image is {size[0]}x{size[1]} pixels; the studio accepts up to "
+                                f"{self.max_pixels / 1e6:.0f} megapixels")
+        img = decode_image(data, "the uploaded file")
+        if img.shape[0] * img.shape[1] > self.max_pixels:
+            raise PortraitError(f"the image is {img.shape[1]}x{img.shape[0]} pixels; the studio accepts up to "
+                                f"{self.max_pixels / 1e6:.0f} megapixels")
+        ok, png = cv2.imencode(".png", np.ascontiguousarray(img[:, :, ::-1]))
+        if not ok:
+            raise PortraitError("the image could not be stored; try another file")
+        face = face_box_of(img)
+        pid = new_id("portrait")
+        meta = {"id": pid, "label": safe_label(filename), "width": img.shape[1], "height": img.shape[0],
+                "face": face}
+        atomic_write_bytes(self.upload_dir / f"{pid}.png", png.tobytes())
+        atomic_write_text(self.upload_dir / f"{pid}.json", json.dumps(meta))
+        return self._info(pid, self.upload_dir / f"{pid}.png", False)

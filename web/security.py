@@ -1,0 +1,73 @@
+"""CSRF tokens and error responses.
+
+Every state-changing request (POST/PUT/PATCH/DELETE) must carry the session's token, in the
+`X-CSRF-Token` header (JavaScript and API clients) or a `csrf_token` form field (plain forms). A page from
+another site cannot read the token, so it cannot make the user's browser change anything here.
+Errors a user can cause come back as 4xx with the message; nothing ever returns a stack trace.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+
+from flask import Flask, Response, jsonify, render_template, request, session
+from werkzeug.exceptions import HTTPException
+
+from deepstory.errors import DeepstoryError
+from modules.errors import ModelInputError
+
+log = logging.getLogger(__name__)
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _check_csrf() -> Response | None:
+    if request.method not in UNSAFE:
+        return None
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    token = session.get("csrf") or ""
+    if not token or not hmac.compare_digest(sent.encode(), token.encode()):
+        return _error(403, "missing or wrong CSRF token: reload the page (API clients: GET /api/csrf first, keep "
+                           "its cookie, and send the token in the X-CSRF-Token header)")
+    return None
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error(status: int, message: str):
+    if _wants_json():
+        return jsonify(error=message, status=status), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+
+
+def install(app: Flask) -> None:
+    app.before_request(_check_csrf)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+    @app.errorhandler(DeepstoryError)
+    @app.errorhandler(ModelInputError)
+    def _user_error(exc: Exception):
+        return _error(400, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        messages = {413: f"the upload is too large; the limit is {_size(app.config.get('MAX_CONTENT_LENGTH') or 0)}"}
+        return _error(exc.code or 400, messages.get(exc.code or 0, exc.description or exc.name))
+
+    @app.errorhandler(Exception)
+    def _bug(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error(500, "internal error; the server log has the details")

@@ -1,0 +1,341 @@
+// Deepstory studio: plain JavaScript, no build step. Talks to the JSON API under /api.
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+};
+const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+
+async function api(method, url, body) {
+  const opts = { method, headers: { "X-CSRF-Token": CSRF } };
+  if (body instanceof FormData) opts.body = body;
+  else if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, opts);
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new Error((data && data.error) || `${res.status} ${res.statusText}`);
+  return data;
+}
+
+function fmtTime(s) {
+  const m = Math.floor(s / 60), r = Math.floor(s % 60);
+  return `${m}:${String(r).padStart(2, "0")}`;
+}
+
+// ------------------------------------------------------------------------------------------- watch
+const Watch = {
+  sentences: [],
+  async load(job) {
+    const video = $("#player");
+    if (!video || !job || job.status !== "done") return;
+    const empty = $("#watch-empty");
+    if (empty) empty.hidden = true;
+    video.hidden = false;
+    const f = job.files;
+    if (video.dataset.render !== job.id) {
+      video.dataset.render = job.id;
+      video.replaceChildren(el("track", { kind: "subtitles", label: "English", srclang: "en", src: f.vtt, default: true }));
+      video.src = f.video;
+    }
+    $("#downloads").replaceChildren(
+      "Download: ",
+      el("a", { href: f.video + "?download=1", text: "MP4" }), " · ",
+      el("a", { href: f.srt + "?download=1", text: "SRT" }), " · ",
+      el("a", { href: f.vtt + "?download=1", text: "VTT" }), " · ",
+      el("a", { href: f.timeline + "?download=1", text: "timeline.json" }),
+    );
+    const timeline = await (await fetch(f.timeline)).json();
+    this.sentences = timeline.sentences;
+    const list = $("#script");
+    list.replaceChildren(...this.sentences.map((s, i) => el("li", {},
+      el("button", { type: "button", class: "line", "data-index": i, "data-start": s.start,
+                     onclick: () => { video.currentTime = s.start + 0.001; video.play().catch(() => {}); } },
+         el("span", { class: "who", text: s.speaker }), " ",
+         el("span", { class: "when", text: fmtTime(s.start) }), " ",
+         el("span", { class: "said", text: s.text })))));
+    video.ontimeupdate = () => this.highlight(video.currentTime);
+  },
+  highlight(t) {
+    let current = -1;
+    this.sentences.forEach((s, i) => { if (t >= s.start - 0.05) current = i; });
+    document.querySelectorAll("#script .line").forEach((b, i) => {
+      const on = i === current;
+      if (on !== b.classList.contains("current")) {
+        b.classList.toggle("current", on);
+        if (on) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
+      }
+    });
+  },
+};
+
+// ------------------------------------------------------------------------------------------ render
+const Render = {
+  source: null,
+  timer: null,
+  show(job) {
+    const state = $("#render-state");
+    const msg = { queued: "Queued…", running: "Rendering…", done: `Done: a ${job.duration ?? "?"} s video (${job.frames ?? "?"} frames)`,
+                  failed: "Failed: ", cancelled: "Cancelled. ", interrupted: "Interrupted. " }[job.status] || job.status;
+    state.textContent = msg + (job.error && job.status !== "done" ? job.error : "");
+    state.className = "status " + job.status;
+    $("#cancel-btn").hidden = !["queued", "running"].includes(job.status);
+    $("#cancel-btn").dataset.render = job.id;
+    $("#render-btn").disabled = ["queued", "running"].includes(job.status);
+    const stages = $("#stages");
+    stages.replaceChildren(...["voice", "drive", "animate", "assemble"].filter(n => job.stages[n]).map(n => {
+      const s = job.stages[n];
+      const done = s.rendered + s.reused;
+      return el("div", { class: "stage " + s.state },
+        el("label", { for: "stage-" + n, text: n }),
+        el("progress", { id: "stage-" + n, max: Math.max(1, s.total), value: done }),
+        el("span", { class: "count", text: `${done}/${s.total} · ${s.rendered} rendered, ${s.reused} reused` }));
+    }));
+    // Per clip: rendered in this run, cached, or still waiting.
+    const clips = $("#clips");
+    const total = (job.stages.animate || job.stages.drive || {}).total || 0;
+    const chips = [];
+    for (let i = 1; i <= total; i++) {
+      const id = "clip" + String(i).padStart(4, "0");
+      const a = job.stages.animate;
+      let cls = "wait", label = "waiting";
+      if ((job.clips.animate || []).includes(id)) { cls = "made"; label = "rendered"; }
+      else if (a && a.state === "done") { cls = "cached"; label = "reused from cache"; }
+      chips.push(el("span", { class: "chip " + cls, title: `${id}: ${label}`, text: String(i) }));
+    }
+    clips.replaceChildren(...chips);
+    $("#log").textContent = job.log.join("\n");
+    if (job.status === "done") Watch.load(job);
+  },
+  follow(jobId) {
+    this.stop();
+    const onJob = (job) => {
+      this.show(job);
+      if (!["queued", "running"].includes(job.status)) { this.stop(); Studio.refreshRenders(); }
+    };
+    if (window.EventSource) {
+      this.source = new EventSource(`/api/renders/${jobId}/events`);
+      this.source.onmessage = (e) => onJob(JSON.parse(e.data));
+      this.source.onerror = () => { this.stop(); this.poll(jobId, onJob); };
+    } else this.poll(jobId, onJob);
+  },
+  poll(jobId, onJob) {
+    const tick = async () => {
+      try {
+        const job = await api("GET", `/api/renders/${jobId}`);
+        onJob(job);
+        if (["queued", "running"].includes(job.status)) this.timer = setTimeout(tick, 1000);
+      } catch (e) { this.timer = setTimeout(tick, 2000); }
+    };
+    tick();
+  },
+  stop() {
+    if (this.source) { this.source.close(); this.source = null; }
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+  },
+};
+
+// ------------------------------------------------------------------------------------------ studio
+const Studio = {
+  id: null, voices: [], portraits: [], animators: [], check: null, checkTimer: null, saved: "", updated: 0,
+
+  async init(root) {
+    this.id = root.dataset.story;
+    const text = $("#story-text");
+    this.saved = text.value;
+    text.addEventListener("input", () => {
+      this.setState(text.value === this.saved ? "Saved" : "Unsaved changes");
+      clearTimeout(this.checkTimer);
+      this.checkTimer = setTimeout(() => this.runCheck(), 600);
+    });
+    $("#save-btn").addEventListener("click", () => this.save().catch(e => this.setState(e.message)));
+    $("#check-btn").addEventListener("click", () => this.runCheck());
+    $("#render-btn").addEventListener("click", () => this.render());
+    $("#cancel-btn").addEventListener("click", (e) => api("POST", `/api/renders/${e.target.dataset.render}/cancel`)
+      .catch(err => ($("#render-state").textContent = err.message)));
+    $("#animator").addEventListener("change", (e) => this.cast({ animator: e.target.value }));
+    this.setupUpload();
+    const [story, voices, portraits, animators] = await Promise.all([
+      api("GET", `/api/stories/${this.id}`), api("GET", "/api/voices"), api("GET", "/api/portraits"),
+      api("GET", "/api/animators")]);
+    this.voices = voices.voices; this.portraits = portraits.portraits; this.animators = animators.animators;
+    $("#voice-list").replaceChildren(...this.voices.map(v => el("option", { value: v })));
+    $("#animator").replaceChildren(...this.animators.map(a => el("option", { value: a, text: a })));
+    this.apply(story);
+    const active = story.renders.find(r => ["queued", "running"].includes(r.status));
+    const done = story.renders.find(r => r.status === "done");
+    if (active) Render.follow(active.id); else if (story.renders[0]) Render.show(story.renders[0]);
+    if (done) Watch.load(done);
+    document.body.dataset.ready = "1";
+  },
+
+  setState(msg) { $("#save-state").textContent = msg; },
+
+  apply(story) {
+    // A server copy of the story: the editor (unless it holds newer edits), the check, cast and renders.
+    if (story.updated < this.updated) return;
+    this.updated = story.updated;
+    clearTimeout(this.checkTimer);
+    const text = $("#story-text");
+    const edited = text.value !== this.saved;
+    if (!edited) text.value = story.text;
+    this.saved = story.text;
+    this.setState(text.value === this.saved ? "Saved" : "Unsaved changes");
+    $("#story-title").textContent = story.title;
+    if (text.value === story.text) this.showCheck(story.check); else this.runCheck();
+    this.showRenders(story.renders);
+  },
+
+  async save() {
+    const text = $("#story-text").value;
+    if (text === this.saved) return;
+    const story = await api("PUT", `/api/stories/${this.id}`, { text });
+    this.saved = story.text;
+    this.apply(story);
+  },
+
+  async runCheck() {
+    clearTimeout(this.checkTimer);
+    const text = $("#story-text").value;
+    try {
+      const check = await api("POST", "/api/check", { text });
+      if ($("#story-text").value === text) this.showCheck(check);     // a late answer for older text is dropped
+    } catch (e) { this.setState(e.message); }
+  },
+
+  showCheck(check) {
+    this.check = check;
+    $("#problems").replaceChildren(...check.problems.map(p =>
+      el("li", { role: "alert", text: (p.line ? `Line ${p.line}: ` : "") + p.message.replace(/^line \d+: /, "") })));
+    $("#lines").replaceChildren(...check.lines.map(l => el("li", { value: l.number },
+      el("span", { class: "who", text: l.speaker }), " ", el("span", { text: l.text }))));
+    if (check.animator) $("#animator").value = check.animator;
+    this.showCast(check.speakers);
+  },
+
+  showCast(speakers) {
+    const box = $("#speakers");
+    box.replaceChildren(...speakers.map(sp => {
+      const pid = sp.portrait || "";
+      const info = this.portraits.find(p => p.id === pid);
+      const voiceId = `voice-${sp.name.replace(/\W+/g, "_")}`;
+      const portraitId = `portrait-${sp.name.replace(/\W+/g, "_")}`;
+      const audio = el("audio", { controls: true, preload: "none", hidden: true });
+      const voice = el("input", { id: voiceId, list: "voice-list", value: sp.voice || "",
+        placeholder: "automatic", autocomplete: "off" });
+      voice.addEventListener("change", () => this.cast({ speakers: { [sp.name]: { voice: voice.value.trim() } } }));
+      const select = el("select", { id: portraitId },
+        el("option", { value: "", text: `automatic (${sp.auto_portrait || "bundled"})` }),
+        ...this.portraits.map(p => el("option", { value: p.id, text: p.label, selected: p.id === pid })));
+      select.addEventListener("change", () => this.cast({ speakers: { [sp.name]: { portrait: select.value } } }));
+      return el("div", { class: "speaker", "data-speaker": sp.name },
+        el("div", { class: "speaker-face" }, info ? faceFigure(info) : el("span", { class: "muted", text: "auto" })),
+        el("div", { class: "speaker-body" },
+          el("h3", { text: `${sp.name} (${sp.lines} line${sp.lines === 1 ? "" : "s"})` }),
+          el("div", { class: "field" }, el("label", { for: voiceId, text: "Voice" }), voice,
+            el("button", { type: "button", class: "small", text: "Preview",
+              "aria-label": `Preview ${sp.name}'s voice`,
+              onclick: () => {
+                audio.src = "/api/voices/preview?voice=" + encodeURIComponent(voice.value.trim() || sp.voice || "espeak:en-us");
+                audio.hidden = false; audio.play().catch(() => {});
+              } })),
+          audio,
+          el("div", { class: "field" }, el("label", { for: portraitId, text: "Portrait" }), select)));
+    }));
+    this.showGallery();
+  },
+
+  showGallery() {
+    const speakers = (this.check && this.check.speakers) || [];
+    $("#gallery").replaceChildren(...this.portraits.map(p => el("li", { class: "tile" },
+      faceFigure(p),
+      el("span", { class: "tile-label", text: p.label + (p.face ? "" : " (no face found)") }),
+      ...speakers.map(sp => el("button", { type: "button", class: "small", "data-portrait": p.id,
+        "data-speaker": sp.name, "aria-pressed": String(sp.portrait === p.id),
+        text: `Cast as ${sp.name}`,
+        onclick: () => this.cast({ speakers: { [sp.name]: { portrait: p.id } } }) })))));
+  },
+
+  async cast(change) {
+    try {
+      await this.save();
+      this.apply(await api("POST", `/api/stories/${this.id}/cast`, change));
+    } catch (e) { this.setState(e.message); }
+  },
+
+  setupUpload() {
+    const zone = $("#dropzone"), input = $("#upload"), state = $("#upload-state");
+    const send = async (file) => {
+      if (!file) return;
+      const form = new FormData();
+      form.append("image", file);
+      state.textContent = "Uploading…";
+      try {
+        const info = await api("POST", "/api/portraits", form);
+        this.portraits.push(info);
+        state.textContent = info.face ? `Added “${info.label}”; face found.` : `Added “${info.label}”, but no face was found in it.`;
+        this.showCast(this.check.speakers);
+      } catch (e) { state.textContent = e.message; }
+    };
+    input.addEventListener("change", () => send(input.files[0]));
+    zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+    zone.addEventListener("drop", (e) => { e.preventDefault(); zone.classList.remove("over"); send(e.dataTransfer.files[0]); });
+  },
+
+  async render() {
+    try {
+      await this.save();
+      const job = await api("POST", `/api/stories/${this.id}/renders`, {});
+      Render.show(job);
+      Render.follow(job.id);
+      this.refreshRenders();
+    } catch (e) { $("#render-state").textContent = e.message; }
+  },
+
+  async refreshRenders() {
+    const data = await api("GET", `/api/renders?story=${this.id}`);
+    this.showRenders(data.renders);
+  },
+
+  showRenders(renders) {
+    $("#renders").replaceChildren(...renders.slice(0, 10).map(r => el("li", {},
+      el("a", { href: `/renders/${r.id}`, text: new Date(r.created * 1000).toLocaleString() }), " ",
+      el("span", { class: "badge " + r.status, text: r.status }),
+      r.status === "interrupted" || r.status === "failed" || r.status === "cancelled"
+        ? el("button", { type: "button", class: "small", text: "Resume",
+            onclick: async () => { try { const j = await api("POST", `/api/renders/${r.id}/resume`); Render.follow(j.id); } catch (e) { $("#render-state").textContent = e.message; } } })
+        : null)));
+  },
+};
+
+function faceFigure(p) {
+  const fig = el("figure", { class: "face-fig" },
+    el("img", { src: p.url, alt: `Portrait: ${p.label}`, loading: "lazy", width: p.width, height: p.height }));
+  if (p.face) {
+    const [x0, y0, x1, y1] = p.face;
+    fig.append(el("span", { class: "face-box", "aria-hidden": "true",
+      style: `left:${100 * x0 / p.width}%;top:${100 * y0 / p.height}%;width:${100 * (x1 - x0) / p.width}%;height:${100 * (y1 - y0) / p.height}%` }));
+  }
+  return fig;
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  const studio = $("#studio");
+  if (studio) {
+    try { await Studio.init(studio); } catch (e) { $("#save-state").textContent = e.message; }
+    return;
+  }
+  const watch = $("#watch[data-render]");
+  if (watch) Watch.load(await api("GET", `/api/renders/${watch.dataset.render}`));
+});
