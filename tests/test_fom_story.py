@@ -2,8 +2,13 @@
 the tiny FOM fixture checkpoint as animator (paths from the story front matter)."""
 from __future__ import annotations
 
+import json
+
 import av
 import numpy as np
+
+from deepstory.media import probe
+from modules.fom.driving import prepare_driving
 
 from deepstory.pipeline import render_story
 from deepstory.progress import Reporter
@@ -35,3 +40,25 @@ def test_sda_drives_fom_in_a_story(tmp_path, fixtures_dir, one_torch_thread):
         motion = frames.std(axis=0).mean(axis=-1)
         assert motion.max() > 0.5
         assert np.median(motion) < 0.05
+
+    # the whole video: frame count from the timeline, audio and video within one frame
+    info = probe(tmp_path / "out" / "tale.mp4")
+    timeline = json.loads((tmp_path / "out" / "timeline.json").read_text())
+    assert info.frames == sum(c["frames"] for c in timeline["clips"])
+    assert abs(info.video_seconds - info.audio_seconds) < 0.040
+
+    # SDA's HxW = 4:3 clips (128x96 for GRID, 16x12 for the tiny model) become 256x256 driving frames:
+    # scaled to 256 high (x2 for GRID), zero-padded left and right
+    motions = [np.load(p)["motion"] for p in sorted((tmp_path / "cache" / "drive").rglob("*.npz"))]
+    assert all(m.shape[1:] == (16, 12, 3) and m.dtype == np.uint8 for m in motions)
+    driving = prepare_driving(motions[0][:4], 256)
+    assert tuple(driving.shape) == (4, 3, 256, 256)
+    assert float(driving[..., :32].abs().max()) == 0.0 and float(driving[..., -32:].abs().max()) == 0.0
+    assert float(driving[..., 32:224].mean()) > 0.05
+
+    # swapping one speaker's portrait re-runs FOM for that speaker only; SDA and the voices are reused
+    story.write_text(story.read_text().replace('portrait: "astronaut.jpg"', 'portrait: "mirror.png"'))
+    swap = Reporter()
+    render_story(load_story(story), tmp_path / "out", cache_dir=tmp_path / "cache", reporter=swap)
+    assert swap.rendered["voice"] == 0 and swap.rendered["drive"] == 0
+    assert swap.rendered["animate"] == 1 and swap.reused["animate"] == 1

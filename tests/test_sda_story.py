@@ -1,6 +1,6 @@
 """`driver: sda` inside the real story pipeline (espeak voices, tiny SDA fixture model, still animator):
 the drive stage makes model-size face clips with each clip's exact frame count, they are cached, and a
-portrait swap does not re-run SDA. (The sda -> fom path is tested once the FOM animator is merged.)"""
+portrait swap does not re-run SDA. The sda -> fom path is in test_fom_story.py."""
 from __future__ import annotations
 
 from pathlib import Path
