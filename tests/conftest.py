@@ -33,3 +33,24 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="module")
+def sda_case(fixtures_dir) -> dict:
+    """The SDA golden case: inputs and every intermediate of the original on the tiny model."""
+    with np.load(fixtures_dir / "sda" / "case-tiny.npz") as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+@pytest.fixture(scope="module")
+def sda_va(fixtures_dir):
+    """The tiny SDA fixture model, loaded."""
+    from modules.sda import VideoAnimator
+    return VideoAnimator(fixtures_dir / "sda" / "tiny.dat", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def fom_tiny(fixtures_dir) -> tuple[Path, Path]:
+    """(config, checkpoint) of the tiny FOM fixture."""
+    d = fixtures_dir / "fom"
+    return d / "tiny-256.yaml", d / "tiny-cpk.pth.tar"

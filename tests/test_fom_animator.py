@@ -11,12 +11,6 @@ from modules.fom import FomAnimator, load_checkpoint, prepare_driving, reference
 
 
 @pytest.fixture(scope="module")
-def tiny(fixtures_dir):
-    d = fixtures_dir / "fom"
-    return d / "tiny-256.yaml", d / "tiny-cpk.pth.tar"
-
-
-@pytest.fixture(scope="module")
 def clip(fixtures_dir):
     """Source and 11 driving frames (the golden clip there and back) as uint8 images."""
     case = np.load(fixtures_dir / "fom" / "case-tiny.npz")
@@ -27,8 +21,8 @@ def clip(fixtures_dir):
 
 
 @pytest.fixture(scope="module")
-def reference(tiny, clip):
-    kp_detector, generator = load_checkpoint(*tiny)
+def reference(fom_tiny, clip):
+    kp_detector, generator = load_checkpoint(*fom_tiny)
     source, frames = clip
     out = {}
     for relative in (True, False):
@@ -40,8 +34,8 @@ def reference(tiny, clip):
 
 
 @pytest.fixture(scope="module")
-def animator(tiny):
-    with FomAnimator(*tiny) as a:
+def animator(fom_tiny):
+    with FomAnimator(*fom_tiny) as a:
         yield a
 
 
@@ -58,9 +52,9 @@ def test_batched_animator_equals_per_frame_loop(animator, clip, reference, batch
     assert float((reference[True] - reference[False]).abs().max()) > 1e-2
 
 
-def test_unfused_animator_equals_per_frame_loop(tiny, clip, reference):
+def test_unfused_animator_equals_per_frame_loop(fom_tiny, clip, reference):
     source, frames = clip
-    with FomAnimator(*tiny, fused=False) as plain:
+    with FomAnimator(*fom_tiny, fused=False) as plain:
         got = torch.cat(list(plain.predictions(source, frames, batch_size=8)))
     assert float((got - reference[True]).abs().max()) <= 1e-4
 
@@ -106,9 +100,9 @@ def test_driving_initial_sets_the_reference_frame(animator, clip):
     assert float((chosen[0] - default[0]).abs().max()) <= 1e-4   # both are "no motion" frames
 
 
-def test_wrong_source_size_and_unloaded_use_are_errors(tiny, clip):
+def test_wrong_source_size_and_unloaded_use_are_errors(fom_tiny, clip):
     source, frames = clip
-    with FomAnimator(*tiny) as a:
+    with FomAnimator(*fom_tiny) as a:
         with pytest.raises(ValueError, match="64x64x3 uint8"):
             a.prepare(np.zeros((32, 32, 3), np.uint8))
     with pytest.raises(RuntimeError, match="context manager"):

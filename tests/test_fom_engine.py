@@ -19,14 +19,8 @@ def _speech(n: int) -> ClipSpeech:
 
 
 @pytest.fixture(scope="module")
-def tiny(fixtures_dir):
-    d = fixtures_dir / "fom"
-    return d / "tiny-256.yaml", d / "tiny-cpk.pth.tar"
-
-
-@pytest.fixture(scope="module")
-def engine(tiny):
-    with FomEngine(*tiny, batch_size=4) as e:
+def engine(fom_tiny):
+    with FomEngine(*fom_tiny, batch_size=4) as e:
         yield e
 
 
@@ -59,8 +53,8 @@ def test_crop_is_a_square_around_the_face(session, astronaut):
 
 
 @pytest.fixture(scope="module")
-def plain_animator(tiny):
-    with FomAnimator(*tiny) as animator:
+def plain_animator(fom_tiny):
+    with FomAnimator(*fom_tiny) as animator:
         yield animator
 
 
@@ -102,10 +96,10 @@ def test_no_face_names_the_label(engine):
         engine.speaker(blank, label="sky.png")
 
 
-def test_missing_checkpoint_says_what_to_download(tiny, tmp_path):
+def test_missing_checkpoint_says_what_to_download(fom_tiny, tmp_path):
     missing = tmp_path / "vox-cpk.pth.tar"
     with pytest.raises(EngineError) as err:
-        FomEngine(tiny[0], missing)
+        FomEngine(fom_tiny[0], missing)
     msg = str(err.value)
     assert str(missing) in msg and "vox-cpk.pth.tar" in msg and "first-order-model" in msg
 
