@@ -34,6 +34,10 @@ def stage_key(stage: str, inputs: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:40]
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp_path)` then rename the temp file to `path` (same folder, so the rename is atomic)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +45,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)        # mkstemp makes 0600; outputs get the usual permissions
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -66,3 +66,25 @@ def test_cancel_keeps_finished_clips_and_writes_no_output(tmp_path):
     resumed = _render(story, out, cache)
     assert sum(resumed.reused.values()) > 0
     assert (out / "tale.mp4").is_file()
+
+
+def test_outputs_are_written_atomically_with_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    from deepstory.cache import atomic_write
+
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"finished before")
+
+    def broken_writer(tmp: Path) -> None:
+        tmp.write_bytes(b"half")
+        raise OSError("disk full")
+    with pytest.raises(OSError):
+        atomic_write(target, broken_writer)
+    assert target.read_bytes() == b"finished before" and list(tmp_path.iterdir()) == [target]
+    atomic_write(target, lambda p: p.write_bytes(b"new"))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
