@@ -11,6 +11,7 @@ from .errors import DeepstoryError
 
 USAGE = """\
 python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--quiet]
+                            [--fom-config YAML --fom-checkpoint FILE --sda-checkpoint FILE]
        python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
        python run_story.py voices"""
@@ -25,6 +26,9 @@ def _render_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", metavar="OUT_DIR", help="output folder (default: export/<story name>/)")
     p.add_argument("--animator", choices=("builtin", "fom", "still"),
                    help="override the story's animator (default: the story's, else builtin)")
+    p.add_argument("--fom-config", metavar="YAML", help="FOM config (default: data/fom/vox-256.yaml)")
+    p.add_argument("--fom-checkpoint", metavar="FILE", help="FOM checkpoint (default: data/checkpoints/vox-cpk.pth.tar)")
+    p.add_argument("--sda-checkpoint", metavar="FILE", help="SDA model (default: data/checkpoints/grid.dat)")
     p.add_argument("--cache", metavar="DIR", help="stage cache folder (default: export/.cache)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary; print only the video path")
     return p
@@ -36,6 +40,11 @@ def _render(argv: list[str]) -> int:
     from .story import load_story
     args = _render_parser().parse_args(argv)
     story = load_story(args.story)
+    # command-line model paths override the front matter's; relative to where the command runs
+    for value, settings, key in ((args.fom_config, story.fom, "config"), (args.fom_checkpoint, story.fom, "checkpoint"),
+                                 (args.sda_checkpoint, story.sda, "checkpoint")):
+        if value:
+            settings[key] = str(Path(value).resolve())
     out = Path(args.out) if args.out else Path("export") / story.name
     reporter = Reporter() if args.quiet else TqdmReporter()
     result = render_story(story, out, cache_dir=Path(args.cache) if args.cache else default_cache_dir(),

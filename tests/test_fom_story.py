@@ -62,3 +62,18 @@ def test_sda_drives_fom_in_a_story(tmp_path, fixtures_dir, one_torch_thread):
     render_story(load_story(story), tmp_path / "out", cache_dir=tmp_path / "cache", reporter=swap)
     assert swap.rendered["voice"] == 0 and swap.rendered["drive"] == 0
     assert swap.rendered["animate"] == 1 and swap.reused["animate"] == 1
+
+
+def test_command_line_names_the_checkpoints(tmp_path, fixtures_dir):
+    from storyfiles import run_cli
+    story = make_story_dir(tmp_path / "s", BODY, speakers=TWO, animator="fom")
+    args = [str(story), "-o", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--quiet"]
+    missing = run_cli(*args)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "vox-cpk.pth.tar" in missing.stderr and "first-order-model" in missing.stderr
+    res = run_cli(*args, "--fom-config", str(fixtures_dir / "fom" / "tiny-256.yaml"),
+                  "--fom-checkpoint", str(fixtures_dir / "fom" / "tiny-cpk.pth.tar"),
+                  "--sda-checkpoint", str(fixtures_dir / "sda" / "tiny.dat"))
+    assert res.returncode == 0, res.stderr
+    info = probe(tmp_path / "out" / "tale.mp4")
+    assert info.frames > 25 and abs(info.video_seconds - info.audio_seconds) < 0.040
