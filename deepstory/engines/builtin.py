@@ -82,12 +82,12 @@ class BuiltinAnimator(Animator):
     default_driver = "visemes"
 
     def __init__(self, max_side: int = 1024, *, flow_res: int = 48, batch: int = 8, device: Any = None,
-                 cpu_threads: int = 1, on_no_face: str = "error"):
+                 cpu_threads: int | None = None, on_no_face: str = "error"):
         if on_no_face not in ("error", "still"):
             raise ValueError("on_no_face must be 'error' or 'still'")
         from modules.checkpoint import pick_device
         self.max_side, self.flow_res, self.batch = int(max_side), int(flow_res), int(batch)
-        self.cpu_threads = int(cpu_threads)
+        self.cpu_threads = cpu_threads
         self.device = pick_device(device)
         self.on_no_face = on_no_face
         self._meshes: dict[str, np.ndarray | None] = {}   # landmarks per portrait, detected once
