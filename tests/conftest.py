@@ -54,3 +54,17 @@ def fom_tiny(fixtures_dir) -> tuple[Path, Path]:
     """(config, checkpoint) of the tiny FOM fixture."""
     d = fixtures_dir / "fom"
     return d / "tiny-256.yaml", d / "tiny-cpk.pth.tar"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist the workers already fill the cores: one compute thread per worker (and for the
+    CLI processes the tests start), else torch's and MediaPipe's thread pools fight over 2 cores (a
+    2-second test measured 46 s that way)."""
+    import os
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        threads = str(max(1, (os.cpu_count() or 1) // workers))
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[var] = threads
+        import torch
+        torch.set_num_threads(int(threads))
