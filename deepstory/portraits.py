@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import PortraitError
+from .stable_pick import stable_pick
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_DIR = REPO / "data" / "portraits"
@@ -93,13 +94,7 @@ def load_portrait(path: Path, *, mirror: bool = False, label: str | None = None)
 
 def default_portrait_for(name: str, taken: set[int]) -> tuple[Path, bool]:
     """A bundled portrait for a speaker without one, stable per name, distinct while they last."""
-    i = int(hashlib.sha1(name.strip().lower().encode()).hexdigest(), 16) % len(BUNDLED)
-    for step in range(len(BUNDLED)):
-        j = (i + step) % len(BUNDLED)
-        if j not in taken:
-            break
-    taken.add(j)
-    file, mirror = BUNDLED[j]
+    file, mirror = BUNDLED[stable_pick(name, len(BUNDLED), taken)]
     return BUNDLED_DIR / file, mirror
 
 

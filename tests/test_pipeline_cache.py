@@ -88,3 +88,15 @@ def test_outputs_are_written_atomically_with_normal_permissions(tmp_path):
     os.umask(umask)
     assert target.read_bytes() == b"new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_speakers_without_portrait_or_voice_get_distinct_stable_defaults(tmp_path):
+    from deepstory.pipeline import resolve_cast
+    from deepstory.story import parse_story
+    story = parse_story("Alice: Hi.\nBob: Hello.\nCarol: Hey.\nThey all waved.")
+    cast = resolve_cast(story)
+    digests = [p.digest for p in cast.portraits.values()]
+    voices = [v.cache_key()["voice"] for v in cast.voices.values()]
+    assert len(set(digests)) == 4 and len(set(voices)) == 4
+    again = resolve_cast(parse_story("Carol: Hey.\nAlice: Hi.\nBob: Hello.\nThey all waved."))
+    assert again.portraits["Alice"].digest == cast.portraits["Alice"].digest

@@ -1,10 +1,10 @@
 """Choosing a voice for a speaker from its spec string."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from ..errors import VoiceError
+from ..stable_pick import stable_pick
 from .base import Speech, Voice
 
 __all__ = ["Speech", "Voice", "resolve_voice", "default_voice_specs", "list_voices"]
@@ -40,13 +40,7 @@ def default_voice_specs(names: list[str]) -> dict[str, tuple[str, int, int]]:
     taken: set[int] = set()
     out = {}
     for name in names:
-        i = int(hashlib.sha1(name.strip().lower().encode()).hexdigest(), 16) % len(DEFAULT_VOICES)
-        for step in range(len(DEFAULT_VOICES)):
-            j = (i + step) % len(DEFAULT_VOICES)
-            if j not in taken:
-                break
-        taken.add(j)
-        voice, rate, pitch = DEFAULT_VOICES[j]
+        voice, rate, pitch = DEFAULT_VOICES[stable_pick(name, len(DEFAULT_VOICES), taken)]
         out[name] = (f"espeak:{voice}", rate, pitch)
     return out
 
