@@ -20,6 +20,13 @@ CRF = "20"
 PRESET = "veryfast"
 
 
+def encoder_id() -> str:
+    """What decides a clip's H.264 parameter sets; part of the cache keys of encoded clips, because the
+    story is assembled by copying clip packets and every clip must match the first one's stream setup."""
+    import av
+    return f"libx264/av{av.__version__}/crf{CRF}/{PRESET}"
+
+
 def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int, size: tuple[int, int],
                 expected: int | None = None) -> int:
     """Encode RGB uint8 frames of `size` (w, h) to an H.264 MP4 at `fps`, atomically; returns the count."""
@@ -57,6 +64,14 @@ def read_frames(path: Path) -> Iterator[np.ndarray]:
             yield frame.to_ndarray(format="rgb24")
 
 
+def video_size(path: Path) -> tuple[int, int]:
+    """(width, height) of a video file's first video stream, from its header."""
+    import av
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        return s.width, s.height
+
+
 def assemble(clips: list[Path], audio_chunks: Iterable[np.ndarray], out_path: Path, *, fps: int,
              sample_rate: int) -> None:
     """Join clip videos (same size/codec) and the story audio (one float32 mono chunk per clip) into a
@@ -78,6 +93,10 @@ def assemble(clips: list[Path], audio_chunks: Iterable[np.ndarray], out_path: Pa
                 for clip in clips:
                     with av.open(str(clip)) as c:
                         vin = c.streams.video[0]
+                        if (vin.width, vin.height) != (template.width, template.height) or \
+                                bytes(vin.codec_context.extradata or b"") != bytes(template.codec_context.extradata or b""):
+                            raise OutputError(f"clip {clip.name} was encoded differently from the first clip; "
+                                              f"delete the cache folder {clip.parents[2]} and render again")
                         n = 0
                         for pkt in c.demux(vin):
                             if pkt.dts is None:

@@ -31,7 +31,7 @@ from .engines.base import Animator, ClipSpeech, Driver, even_size_within
 from .engines.resize import letterbox
 from .engines.still import StillAnimator
 from .errors import DeepstoryError, EngineError, OutputError, PortraitError
-from .media import assemble, encode_clip
+from .media import assemble, encode_clip, encoder_id, read_frames, video_size
 from .portraits import Portrait, default_portrait_for, load_portrait, resolve_path
 from .progress import Reporter, check_cancel
 from .story import Line, Story
@@ -283,14 +283,15 @@ def render_story(story: Story, out_dir: Path, *, cache_dir: Path | None = None, 
         portrait = cast.portraits[plan.line.speaker]
         plan.animate_key = stage_key("animate", {"motion": plan.drive_key, "portrait": portrait.digest,
                                                  "animator": anim.name, "version": anim.version,
-                                                 "settings": anim.cache_key(), "size": size, "fps": story.fps,
+                                                 "settings": anim.cache_key(), "fps": story.fps,
+                                                 "encoder": encoder_id(),
                                                  "frames": plan.n_frames, "no_face": story.no_face})
 
     t0 = time.perf_counter()
     _run_drive_stage(plans, drv, cache, story, reporter, cancel)
     timings["drive"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    _run_animate_stage(plans, anim, cast, cache, story, size, reporter, cancel)
+    _run_animate_stage(plans, anim, cast, cache, story, reporter, cancel)
     timings["animate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = _assemble_outputs(story, plans, cache, out_dir, size, reporter, cancel)
@@ -343,7 +344,9 @@ def _speaker_session(anim: Animator, portrait: Portrait, speaker: str, story: St
 
 
 def _run_animate_stage(plans: list[ClipPlan], anim: Animator, cast: Cast, cache: StageCache, story: Story,
-                       size: tuple[int, int], reporter: Reporter, cancel: Callable[[], bool] | None) -> None:
+                       reporter: Reporter, cancel: Callable[[], bool] | None) -> None:
+    """Clips at each speaker's own output size (not the story's), so a portrait swap that changes the
+    story's frame size does not re-animate the other speakers: assembly letterboxes their clips."""
     reporter.stage("animate", len(plans))
     for p in plans:
         if cache.has("animate", p.animate_key, ".mp4"):
@@ -367,20 +370,34 @@ def _run_animate_stage(plans: list[ClipPlan], anim: Animator, cast: Cast, cache:
                         motion = cache.load_arrays("drive", p.drive_key)["motion"]
                         audio, phonemes = clip_speech(p, cache, story.fps)
                         speech = ClipSpeech(audio, RATE, phonemes, p.n_frames, story.fps, p.seed)
-                        frames = _fit(session.render(motion, speech), size, cancel)
-                        encode_clip(frames, cache.path("animate", p.animate_key, ".mp4"), story.fps, size,
-                                    expected=p.n_frames)
+                        frames = _cancellable(session.render(motion, speech), cancel)
+                        encode_clip(frames, cache.path("animate", p.animate_key, ".mp4"), story.fps,
+                                    session.output_size, expected=p.n_frames)
                         reporter.step("animate", reused=False, label=p.id)
     except (ModelInputError, OSError) as exc:
         raise _engine_error(exc) from None
     reporter.end_stage("animate")
 
 
-def _fit(frames: Iterator[np.ndarray], size: tuple[int, int], cancel: Callable[[], bool] | None):
+def _cancellable(frames: Iterator[np.ndarray], cancel: Callable[[], bool] | None) -> Iterator[np.ndarray]:
     for i, f in enumerate(frames):
         if i % 25 == 0:
             check_cancel(cancel)
-        yield letterbox(f, size)
+        yield f
+
+
+def _story_sized_clip(p: ClipPlan, cache: StageCache, story: Story, size: tuple[int, int],
+                      cancel: Callable[[], bool] | None) -> Path:
+    """The clip at the story's frame size: the animated clip itself, or a cached letterboxed copy."""
+    clip = cache.path("animate", p.animate_key, ".mp4")
+    if video_size(clip) == size:
+        return clip
+    key = stage_key("fit", {"animate": p.animate_key, "size": size, "version": "1", "encoder": encoder_id()})
+    fitted = cache.path("fit", key, ".mp4")
+    if not fitted.is_file():
+        frames = (letterbox(f, size) for f in _cancellable(read_frames(clip), cancel))
+        encode_clip(frames, fitted, story.fps, size, expected=p.n_frames)
+    return fitted
 
 
 # ------------------------------------------------------------------------------------------- assemble
@@ -398,7 +415,7 @@ def _assemble_outputs(story: Story, plans: list[ClipPlan], cache: StageCache, ou
                       "end": round(frames / story.fps, 4), "frames": p.n_frames})
     duration = frames / story.fps
     video = out_dir / f"{story.name}.mp4"
-    assemble([cache.path("animate", p.animate_key, ".mp4") for p in plans],
+    assemble([_story_sized_clip(p, cache, story, size, cancel) for p in plans],
              (clip_speech(p, cache, story.fps)[0] for p in plans), video, fps=story.fps, sample_rate=RATE)
     srt = atomic_write_text(out_dir / f"{story.name}.srt", to_srt(cues))
     vtt = atomic_write_text(out_dir / f"{story.name}.vtt", to_vtt(cues))

@@ -100,3 +100,22 @@ def test_speakers_without_portrait_or_voice_get_distinct_stable_defaults(tmp_pat
     assert len(set(digests)) == 4 and len(set(voices)) == 4
     again = resolve_cast(parse_story("Carol: Hey.\nAlice: Hi.\nBob: Hello.\nThey all waved."))
     assert again.portraits["Alice"].digest == cast.portraits["Alice"].digest
+
+
+def test_swap_to_a_portrait_of_another_size_reanimates_only_that_speaker(tmp_path):
+    from deepstory.media import probe
+    speakers = {"Narrator": {"voice": "espeak:en-us+m3", "portrait": "hopper.jpg"},
+                "Eileen": {"voice": "espeak:en-gb+f3", "portrait": "hopper.jpg"}}
+    body = "Narrator: One.\nEileen: Two.\nNarrator: Three.\n"
+    story = make_story_dir(tmp_path / "s", body, speakers=speakers)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    _render(story, out, cache)
+    assert (probe(out / "tale.mp4").width, probe(out / "tale.mp4").height) == (110, 128)   # hopper is 512x600
+    # Eileen gets the square astronaut: the story frame grows to 128x128, Narrator's clips are letterboxed
+    story.write_text(story.read_text().replace('Eileen: {voice: "espeak:en-gb+f3", portrait: "hopper.jpg"}',
+                                               'Eileen: {voice: "espeak:en-gb+f3", portrait: "astronaut.jpg"}'))
+    swap = _render(story, out, cache)
+    assert swap.rendered["animate"] == 1 and swap.reused["animate"] == 2
+    info = probe(out / "tale.mp4")
+    assert (info.width, info.height) == (128, 128) and abs(info.video_seconds - info.audio_seconds) < 0.04
+    assert info.frames == round(info.video_seconds * 25)
