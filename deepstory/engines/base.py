@@ -31,20 +31,25 @@ class ClipSpeech:
     seed: int                    # stable per clip; blinks/sway derive from it
 
 
-class Driver(ABC):
+class _Engine(ABC):
+    """What drivers and animators share: a name, a code version, the settings that change their output,
+    and a `with` block that holds their weights."""
     name: str = ""
     version: str = "1"
-    #: the `kind` of motion it produces; animators list the kinds they accept
-    motion_kind: str = ""
 
     def cache_key(self) -> dict[str, Any]:
         return {}
 
-    def __enter__(self) -> "Driver":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+class Driver(_Engine):
+    #: the `kind` of motion it produces; animators list the kinds they accept
+    motion_kind: str = ""
 
     @abstractmethod
     def drive(self, speech: ClipSpeech) -> np.ndarray:
@@ -70,20 +75,9 @@ class SpeakerSession(ABC):
         """(width, height) of the frames `render` yields; both even."""
 
 
-class Animator(ABC):
-    name: str = ""
-    version: str = "1"
+class Animator(_Engine):
     accepts: tuple[str, ...] = ()      # motion kinds it can render
     default_driver: str = ""
-
-    def cache_key(self) -> dict[str, Any]:
-        return {}
-
-    def __enter__(self) -> "Animator":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
     def has_face(self, portrait: np.ndarray) -> bool:
         """Whether `speaker()` will find the face it needs; cheap, so the pipeline can refuse a face-less
