@@ -19,6 +19,14 @@ from modules.facewarp.motion import BLINK, OPEN, PITCH, check
 from .base import Animator, ClipSpeech, Driver, SpeakerSession, even_size_within
 
 
+def convolve_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """`np.convolve(x, kernel, mode="same")` that keeps len(x) even when x is shorter than the kernel
+    (numpy then returns max(len(x), len(kernel)) values: a 1-frame clip would not fit its motion)."""
+    full = np.convolve(x, kernel, mode="full")
+    start = (len(kernel) - 1) // 2
+    return full[start:start + len(x)]
+
+
 class VisemeDriver(Driver):
     name = "visemes"
     version = "1"
@@ -44,7 +52,7 @@ class VisemeDriver(Driver):
                 # slack either side so quiet onsets are not clipped)
                 rms, _ = frame_features(audio, speech.sample_rate, n, fps)
                 gate = speech_gate(rms)
-                gate = np.convolve(gate.astype(float), np.ones(3), mode="same") > 0
+                gate = convolve_same(gate.astype(float), np.ones(3)) > 0
                 mouth[~gate, 0] = 0.0
         else:
             mouth = track_from_audio(audio, speech.sample_rate, n, fps)
@@ -57,7 +65,7 @@ class VisemeDriver(Driver):
         if n and self.nod_deg:
             # the head dips a little with the loudness of speech (slowly: a 0.5 s moving average)
             k = max(1, int(round(0.5 * fps)))
-            emph = np.convolve(motion[:, OPEN], np.ones(k) / k, mode="same")
+            emph = convolve_same(motion[:, OPEN], np.ones(k) / k)
             motion[:, PITCH] += self.nod_deg * emph
         return motion
 
