@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import StoryError
+from .front_matter import load_front_matter, split_front_matter
 from .text import Sentence, sentences_of
 
 MAX_STORY_CHARS = 2_000_000
+MAX_STORY_BYTES = 8 * MAX_STORY_CHARS       # a story file larger than this is refused before reading it
+MAX_LINE_CHARS = 4_000                      # one clip per line: ~4 min of speech; split longer lines
 _NAME = r"[^\W\d_][\w .'’-]{0,39}?"
 _PIPE_LINE = re.compile(rf"^\s*({_NAME})\s*\|\s*(.*)$")
 _COLON_LINE = re.compile(rf"^\s*({_NAME})\s*:\s+(.*)$|^\s*({_NAME})\s*:$")
@@ -78,16 +79,6 @@ def _looks_like_name(text: str, max_words: int) -> bool:
     return 0 < len(words) <= max_words and all(w[0].isupper() for w in words)
 
 
-def _split_front_matter(text: str) -> tuple[str | None, str, int]:
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return None, text, 0
-    for i in range(1, len(lines)):
-        if lines[i].strip() in ("---", "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 1
-    raise StoryError("front matter starts with '---' on line 1 but has no closing '---' line")
-
-
 def _int(meta: dict, key: str, default: int, lo: int, hi: int) -> int:
     value = meta.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
@@ -132,21 +123,14 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
         raise StoryError("a story must be text")
     if len(text) > MAX_STORY_CHARS:
         raise StoryError(f"the story is too long ({len(text):,} characters; the limit is {MAX_STORY_CHARS:,})")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoryError(f"the story contains invalid Unicode at character {exc.start + 1} "
+                         f"(a lone surrogate); save it as UTF-8 text") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    fm, body, offset = _split_front_matter(text)
-    meta: dict[str, Any] = {}
-    if fm is not None and fm.strip():
-        try:
-            meta = yaml.safe_load(fm)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 2}" if mark is not None else ""
-            raise StoryError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
-        if meta is None:
-            meta = {}
-        if not isinstance(meta, dict):
-            raise StoryError("front matter must be a set of 'key: value' settings")
-    meta = {str(k): v for k, v in meta.items()}
+    fm, body, offset = split_front_matter(text)
+    meta = load_front_matter(fm)
     unknown = set(meta) - _TOP_KEYS
     if unknown:
         raise StoryError(f"front matter: unknown setting(s) {', '.join(sorted(unknown))}; "
@@ -186,6 +170,9 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
             continue
         if stripped.startswith("<!--"):
             continue
+        if len(stripped) > MAX_LINE_CHARS:
+            raise StoryError(f"line {i}: {len(stripped):,} characters is longer than one line may be "
+                             f"({MAX_LINE_CHARS:,}); split it into several lines")
         speaker, said = default, stripped
         m = _PIPE_LINE.match(stripped)
         if m:
@@ -236,8 +223,14 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
 def load_story(path: str | Path) -> Story:
     """Read and parse a story file; its name (for outputs) is the file name without extension."""
     path = Path(path)
-    if not path.is_file():
-        raise StoryError(f"story file not found: {path}")
+    try:
+        if not path.is_file():
+            raise StoryError(f"story file not found: {path}")
+        size = path.stat().st_size
+    except OSError as exc:                  # e.g. a file name longer than the system allows
+        raise StoryError(f"cannot open story file {str(path)[:120]}: {exc.strerror}") from None
+    if size > MAX_STORY_BYTES:
+        raise StoryError(f"{path} is too large for a story ({size:,} bytes; the limit is {MAX_STORY_BYTES:,})")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from deepstory.errors import DeepstoryError, StoryError
+from deepstory.front_matter import load_front_matter, split_front_matter
 from deepstory.portraits import default_portrait_for
 from deepstory.story import Story, parse_story
 from deepstory.voices import list_voices, resolve_voice
@@ -148,19 +149,8 @@ def prepare_story(text: str, gallery: Gallery, *, name: str, animator: str | Non
 
 # ------------------------------------------------------------------------------------- front matter
 def _split(text: str) -> tuple[dict[str, Any], str]:
-    lines = text.replace("\r\n", "\n").split("\n")
-    if lines and lines[0].strip() == "---":
-        for i in range(1, len(lines)):
-            if lines[i].strip() in ("---", "..."):
-                try:
-                    meta = yaml.safe_load("\n".join(lines[1:i])) or {}
-                except yaml.YAMLError:
-                    raise StoryError("fix the front matter (it is not valid YAML) before changing the cast") from None
-                if not isinstance(meta, dict):
-                    raise StoryError("the front matter must be a set of 'key: value' settings")
-                return meta, "\n".join(lines[i + 1:])
-        raise StoryError("the front matter has no closing '---' line")
-    return {}, text
+    fm, body, _ = split_front_matter(text.replace("\r\n", "\n"))
+    return load_front_matter(fm), body
 
 
 def set_cast(text: str, speakers: dict[str, dict[str, Any]] | None = None, animator: str | None = None) -> str:

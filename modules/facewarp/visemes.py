@@ -106,17 +106,21 @@ def lookup(symbol: str) -> Viseme:
     return Viseme(0.35, 0.0, 0.0, 0.5)
 
 
+REACH_TAUS = 40.0       # a phoneme's weight beyond this many taus is < 4e-18: it is left out
+CHUNK_FRAMES = 512      # frames computed together; memory is O(chunk x nearby phonemes)
+
+
 def track_from_phonemes(phonemes: Sequence[Phoneme], n_frames: int, fps: float,
                         spread: float = 0.03) -> np.ndarray:
     """(n_frames, 3) float32 [open, wide, round] from a phoneme timeline.
 
     Each phoneme's influence falls off as exp(-|t - centre| / tau) with tau = `spread` seconds plus a
     a tenth of its own duration, scaled by its dominance; the value at a frame is the weighted mean of
-    targets, averaged over the frame's interval (three sub-samples) so short phonemes are not skipped."""
+    targets, averaged over the frame's interval (three sub-samples) so short phonemes are not skipped.
+    Frames are computed in chunks against the phonemes near them, so time and memory grow linearly with
+    the clip (a whole-clip frames x phonemes matrix was quadratic in the line's length)."""
     out = np.zeros((n_frames, 3), np.float32)
-    if n_frames == 0:
-        return out
-    if not phonemes:
+    if n_frames == 0 or not phonemes:
         return out
     vis = [lookup(p.symbol) for p in phonemes]
     centre = np.array([(p.start + p.end) / 2 for p in phonemes])
@@ -124,28 +128,33 @@ def track_from_phonemes(phonemes: Sequence[Phoneme], n_frames: int, fps: float,
     dom = np.array([v.dominance for v in vis])
     targets = np.array([[v.open, v.wide, v.round] for v in vis])
     tau = spread + 0.1 * dur
-    sub = (np.arange(n_frames)[:, None] + np.array([1 / 6, 0.5, 5 / 6])[None, :]) / fps   # (F, 3)
-    t = sub.reshape(-1, 1)
-    # inside its own interval a phoneme keeps full weight, so long vowels/pauses hold their shape
-    dist = np.maximum(np.abs(t - centre[None, :]) - dur[None, :] / 2, 0.0)
-    w = dom[None, :] * np.exp(-dist / tau[None, :])
-    # past the end of the timeline the mouth rests
-    tail = np.maximum(t[:, 0] - (phonemes[-1].end), 0.0)
-    rest_w = 1e-3 + 5.0 * (1 - np.exp(-tail / 0.05))
-    num = w @ targets
-    den = w.sum(axis=1) + rest_w
-    vals = num / den[:, None]
-    # lips must actually meet on m/b/p and stay shut inside pauses, whatever the neighbours pull
+    reach = dur / 2 + REACH_TAUS * tau
+    last_end = phonemes[-1].end
     is_rest = np.array([v is REST for v in vis])
     closing = is_rest | np.array([v is CLOSED for v in vis])
-    if closing.any():
-        c, d, rest = centre[closing], dur[closing], is_rest[closing]
-        # m/b/p: full closure over their middle 60%; pauses: all but 40 ms at each end, and pauses
-        # shorter than 80 ms (word joins) close only part way. Ease in/out over EASE_S either side.
-        half = np.where(rest, np.maximum(d / 2 - 0.04, 0.0), np.maximum(0.3 * d, 0.015))
-        depth = np.where(rest, np.clip((d - 0.04) / 0.08, 0.0, 1.0), 1.0)
-        gap = np.maximum(np.abs(t - c[None, :]) - half[None, :], 0.0)
-        shut = (depth[None, :] * np.clip(1 - gap / EASE_S, 0.0, 1.0)).max(axis=1)
-        vals[:, 0] *= 1 - shut
-    out[:] = vals.reshape(n_frames, 3, 3).mean(axis=1)
+    # lips must actually meet on m/b/p and stay shut inside pauses, whatever the neighbours pull:
+    # m/b/p: full closure over their middle 60%; pauses: all but 40 ms at each end, and pauses
+    # shorter than 80 ms (word joins) close only part way. Ease in/out over EASE_S either side.
+    c_centre, c_dur, c_rest = centre[closing], dur[closing], is_rest[closing]
+    c_half = np.where(c_rest, np.maximum(c_dur / 2 - 0.04, 0.0), np.maximum(0.3 * c_dur, 0.015))
+    c_depth = np.where(c_rest, np.clip((c_dur - 0.04) / 0.08, 0.0, 1.0), 1.0)
+    offsets = np.array([1 / 6, 0.5, 5 / 6])
+    for f0 in range(0, n_frames, CHUNK_FRAMES):
+        f1 = min(n_frames, f0 + CHUNK_FRAMES)
+        t = ((np.arange(f0, f1)[:, None] + offsets[None, :]) / fps).reshape(-1, 1)   # (3F, 1)
+        lo, hi = t[0, 0], t[-1, 0]
+        near = (centre + reach >= lo) & (centre - reach <= hi)
+        # inside its own interval a phoneme keeps full weight, so long vowels/pauses hold their shape
+        dist = np.maximum(np.abs(t - centre[None, near]) - dur[None, near] / 2, 0.0)
+        w = dom[None, near] * np.exp(-dist / tau[None, near])
+        # past the end of the timeline the mouth rests
+        tail = np.maximum(t[:, 0] - last_end, 0.0)
+        rest_w = 1e-3 + 5.0 * (1 - np.exp(-tail / 0.05))
+        vals = (w @ targets[near]) / (w.sum(axis=1) + rest_w)[:, None]
+        shutting = (c_centre + c_half + EASE_S >= lo) & (c_centre - c_half - EASE_S <= hi)
+        if shutting.any():
+            gap = np.maximum(np.abs(t - c_centre[None, shutting]) - c_half[None, shutting], 0.0)
+            shut = (c_depth[None, shutting] * np.clip(1 - gap / EASE_S, 0.0, 1.0)).max(axis=1)
+            vals[:, 0] *= 1 - shut
+        out[f0:f1] = vals.reshape(f1 - f0, 3, 3).mean(axis=1)
     return out
