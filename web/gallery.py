@@ -16,7 +16,7 @@ import numpy as np
 
 from deepstory.cache import atomic_write_bytes, atomic_write_text
 from deepstory.errors import PortraitError
-from deepstory.portraits import BUNDLED_DIR, decode_image, image_header_size
+from deepstory.portraits import BUNDLED_DIR, decode_image
 
 from .ids import is_id, new_id
 
@@ -114,11 +114,7 @@ class Gallery:
     def add_upload(self, data: bytes, filename: object = None) -> dict[str, Any]:
         """Verify, re-encode and store an uploaded image; PortraitError (a 4xx) when it is not acceptable."""
         import cv2
-        size = image_header_size(data) if data else None
-        if size is not None and size[0] * size[1] > self.max_pixels:
-            raise PortraitError(f"the image is {size[0]}x{size[1]} pixels; the studio accepts up to "
-                                f"{self.max_pixels / 1e6:.0f} megapixels")
-        img = decode_image(data, "the uploaded file")
+        img = decode_image(data, "the uploaded file", self.max_pixels)
         if img.shape[0] * img.shape[1] > self.max_pixels:
             raise PortraitError(f"the image is {img.shape[1]}x{img.shape[0]} pixels; the studio accepts up to "
                                 f"{self.max_pixels / 1e6:.0f} megapixels")
