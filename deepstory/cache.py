@@ -64,27 +64,98 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+SEAL_EXT = ".seal"           # beside each entry: "<sha256> <length>" of the entry's bytes
+
+
+def _file_digest(path: Path) -> tuple[str, int]:
+    h, n = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            n += len(chunk)
+    return h.hexdigest(), n
+
+
 class StageCache:
-    def __init__(self, root: str | Path):
+    """Stage results on disk, each entry sealed with the digest and length of its bytes.
+
+    An entry counts only when its seal matches: a truncated, flipped, emptied or swapped file (or one
+    whose writer died before sealing it) is reported once through `on_damage`, deleted and recomputed,
+    never used. Writers either go through `save_arrays`/`write`, or write to `path()` and call `seal()`.
+    """
+
+    def __init__(self, root: str | Path, on_damage: Callable[[str], None] | None = None):
         self.root = Path(root)
+        self.on_damage = on_damage
+        self.damaged: list[str] = []                        # "stage/key" of every entry discarded
+        self._verified: dict[Path, tuple[int, int]] = {}    # path -> (size, mtime_ns) checked this run
 
     def path(self, stage: str, key: str, ext: str) -> Path:
         return self.root / stage / key[:2] / f"{key}{ext}"
 
+    def _seal_path(self, entry: Path) -> Path:
+        return entry.with_name(entry.name + SEAL_EXT)
+
+    def seal(self, stage: str, key: str, ext: str) -> None:
+        """Record the digest of an entry just written at `path(stage, key, ext)`."""
+        entry = self.path(stage, key, ext)
+        digest, length = _file_digest(entry)
+        atomic_write_text(self._seal_path(entry), f"{digest} {length}\n")
+        st = entry.stat()
+        self._verified[entry] = (st.st_size, st.st_mtime_ns)
+
+    def write(self, stage: str, key: str, ext: str, write: Callable[[Path], None]) -> Path:
+        """Write an entry atomically with `write(tmp_path)`, then seal it."""
+        entry = atomic_write(self.path(stage, key, ext), write)
+        self.seal(stage, key, ext)
+        return entry
+
+    def _discard(self, stage: str, key: str, entry: Path, why: str) -> None:
+        for p in (entry, self._seal_path(entry)):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+        self._verified.pop(entry, None)
+        self.damaged.append(f"{stage}/{key}")
+        message = f"cache: {stage} entry {key[:12]} was {why}; discarded, it will be made again"
+        if self.on_damage is not None:
+            self.on_damage(message)
+
     def has(self, stage: str, key: str, ext: str) -> bool:
-        return self.path(stage, key, ext).is_file()
+        """Whether a sound entry exists; a damaged one is discarded (and reported) and counts as missing."""
+        entry = self.path(stage, key, ext)
+        try:
+            st = entry.stat()
+        except OSError:
+            return False
+        if self._verified.get(entry) == (st.st_size, st.st_mtime_ns):
+            return True
+        try:
+            digest, length = self._seal_path(entry).read_text(encoding="ascii").split()
+            ok = int(length) == st.st_size and _file_digest(entry) == (digest, int(length))
+            why = "damaged (its bytes no longer match their seal)"
+        except (OSError, ValueError, UnicodeDecodeError):
+            ok, why = False, "not sealed (its writer stopped before finishing)"
+        if not ok:
+            self._discard(stage, key, entry, why)
+            return False
+        self._verified[entry] = (st.st_size, st.st_mtime_ns)
+        return True
 
     def load_arrays(self, stage: str, key: str) -> dict[str, np.ndarray] | None:
-        p = self.path(stage, key, ".npz")
-        if not p.is_file():
+        if not self.has(stage, key, ".npz"):
             return None
+        p = self.path(stage, key, ".npz")
         try:
             with np.load(p, allow_pickle=False) as z:
                 return {k: z[k] for k in z.files}
-        except (OSError, ValueError, EOFError):   # a damaged entry is just a miss
+        except Exception:     # noqa: BLE001 - sealed but unreadable (written by a bug): discard, recompute
+            self._discard(stage, key, p, "unreadable")
             return None
 
     def save_arrays(self, stage: str, key: str, **arrays: np.ndarray) -> None:
         buf = io.BytesIO()
         np.savez(buf, **arrays)
-        atomic_write_bytes(self.path(stage, key, ".npz"), buf.getvalue())
+        data = buf.getvalue()
+        self.write(stage, key, ".npz", lambda p: p.write_bytes(data))

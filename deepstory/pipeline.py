@@ -236,7 +236,7 @@ def render_story(story: Story, out_dir: Path, *, cache_dir: Path | None = None, 
     """Render `story` into `out_dir` (<name>.mp4/.srt/.vtt, timeline.json); reuses cached stages."""
     import time
     reporter = reporter or Reporter()
-    cache = StageCache(cache_dir or default_cache_dir())
+    cache = StageCache(cache_dir or default_cache_dir(), on_damage=reporter.log)
     timings: dict[str, float] = {}
     out_dir = Path(out_dir)
     try:
@@ -297,6 +297,9 @@ def render_story(story: Story, out_dir: Path, *, cache_dir: Path | None = None, 
     result = _assemble_outputs(story, plans, cache, out_dir, size, reporter, cancel)
     timings["assemble"] = time.perf_counter() - t0
     result.summary = reporter.summary()
+    if cache.damaged:
+        result.summary.append(f"cache: {len(cache.damaged)} damaged entr{'y' if len(cache.damaged) == 1 else 'ies'} "
+                              f"discarded and made again")
     result.stage_seconds = timings
     return result
 
@@ -373,6 +376,7 @@ def _run_animate_stage(plans: list[ClipPlan], anim: Animator, cast: Cast, cache:
                         frames = _cancellable(session.render(motion, speech), cancel)
                         encode_clip(frames, cache.path("animate", p.animate_key, ".mp4"), story.fps,
                                     session.output_size, expected=p.n_frames)
+                        cache.seal("animate", p.animate_key, ".mp4")
                         reporter.step("animate", reused=False, label=p.id)
     except (ModelInputError, OSError) as exc:
         raise _engine_error(exc) from None
@@ -394,9 +398,10 @@ def _story_sized_clip(p: ClipPlan, cache: StageCache, story: Story, size: tuple[
         return clip
     key = stage_key("fit", {"animate": p.animate_key, "size": size, "version": "1", "encoder": encoder_id()})
     fitted = cache.path("fit", key, ".mp4")
-    if not fitted.is_file():
+    if not cache.has("fit", key, ".mp4"):
         frames = (letterbox(f, size) for f in _cancellable(read_frames(clip), cancel))
         encode_clip(frames, fitted, story.fps, size, expected=p.n_frames)
+        cache.seal("fit", key, ".mp4")
     return fitted
 
 
