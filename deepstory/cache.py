@@ -10,6 +10,9 @@ import hashlib
 import io
 import json
 import os
+import re
+import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -38,10 +41,48 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+_HOST = "".join(c for c in socket.gethostname() if c.isalnum() or c == "-")[:40] or "host"
+_TEMP = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9-]+)~(?P<pid>\d+)~[^.]*\.part(\.\w+)?$")
+
+
+def temp_prefix(name: str) -> str:
+    """Prefix of a temp file or folder for `name`: names this host and process, so a later run can tell
+    the leftovers of a writer that died (kill -9) from the files of one still running."""
+    return f".{name}.{_HOST}~{os.getpid()}~"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_temp(folder: Path, *, recursive: bool = False) -> int:
+    """Delete temp files and folders left in `folder` by writers on this host that have died; returns
+    how many. Those of live processes (another render sharing the folder) are left alone."""
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for p in (folder.rglob(".*~*~*") if recursive else folder.glob(".*~*~*")):
+        m = _TEMP.match(p.name)
+        if not m or m["host"] != _HOST or _pid_alive(int(m["pid"])):
+            continue
+        try:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp_path)` then rename the temp file to `path` (same folder, so the rename is atomic)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".part" + path.suffix, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))

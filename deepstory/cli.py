@@ -19,7 +19,7 @@ COMMANDS = ("animate", "serve", "voices")
 
 
 def _render_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="run_story.py", usage=USAGE,
+    p = _Parser(prog="run_story.py", usage=USAGE,
                                 description="Render a story script into a narrated talking-head MP4 "
                                             "with subtitles (see data/stories/demo.md for the format).")
     p.add_argument("story", help="story file (Markdown-ish text with optional YAML front matter)")
@@ -47,8 +47,11 @@ def _render(argv: list[str]) -> int:
             settings[key] = str(Path(value).resolve())
     out = Path(args.out) if args.out else Path("export") / story.name
     reporter = Reporter() if args.quiet else TqdmReporter()
-    result = render_story(story, out, cache_dir=Path(args.cache) if args.cache else default_cache_dir(),
-                          reporter=reporter, animator=args.animator)
+    try:
+        result = render_story(story, out, cache_dir=Path(args.cache) if args.cache else default_cache_dir(),
+                              reporter=reporter, animator=args.animator)
+    finally:
+        reporter.close()            # so an error prints on its own line, not inside a progress bar
     if not args.quiet:
         for line in result.summary:
             print(line, file=sys.stderr)
@@ -60,7 +63,7 @@ def _render(argv: list[str]) -> int:
 
 def _animate(argv: list[str]) -> int:
     from .recording import animate_recording
-    p = argparse.ArgumentParser(prog="run_story.py animate",
+    p = _Parser(prog="run_story.py animate",
                                 description="Lip-sync a portrait to an existing recording with the built-in animator.")
     p.add_argument("--portrait", required=True, help="image with a face")
     p.add_argument("--audio", required=True, help="speech recording (wav, mp3, flac, m4a, ... mono or stereo)")
@@ -78,14 +81,14 @@ def _animate(argv: list[str]) -> int:
 
 def _voices(argv: list[str]) -> int:
     from .voices import list_voices
-    argparse.ArgumentParser(prog="run_story.py voices", description="List the voice specs usable here.").parse_args(argv)
+    _Parser(prog="run_story.py voices", description="List the voice specs usable here.").parse_args(argv)
     for spec in list_voices(Path(__file__).resolve().parents[1] / "data"):
         print(spec)
     return 0
 
 
 def _serve(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="run_story.py serve", description="Run the Deepstory web studio.")
+    p = _Parser(prog="run_story.py serve", description="Run the Deepstory web studio.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     args = p.parse_args(argv)
@@ -97,6 +100,17 @@ def _serve(argv: list[str]) -> int:
     return 0
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as one `error:` line (exit 2), not usage + message."""
+
+    def error(self, message: str) -> None:
+        raise DeepstoryError(f"{message} (see {self.prog} --help)")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -104,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             return {"animate": _animate, "voices": _voices, "serve": _serve}[argv[0]](argv[1:])
         return _render(argv)
     except (DeepstoryError, ModelInputError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:          # the file system said no (name too long, not a folder, disk full, ...)
+        where = f" ({str(exc.filename)[:120]})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; finished clips are cached and will be reused next time", file=sys.stderr)

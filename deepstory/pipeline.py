@@ -25,7 +25,7 @@ from modules.errors import ModelInputError, NoFaceError
 from modules.phonemes import Phoneme
 
 from . import audio as audio_mod
-from .cache import StageCache, atomic_write_text, digest_array, stage_key
+from .cache import StageCache, atomic_write_text, digest_array, stage_key, sweep_stale_temp
 from .engines import make_animator, make_driver
 from .engines.base import Animator, ClipSpeech, Driver, even_size_within
 from .engines.resize import letterbox
@@ -234,11 +234,24 @@ def render_story(story: Story, out_dir: Path, *, cache_dir: Path | None = None, 
                  cancel: Callable[[], bool] | None = None, animator: str | None = None,
                  data_dir: Path | None = None) -> RenderResult:
     """Render `story` into `out_dir` (<name>.mp4/.srt/.vtt, timeline.json); reuses cached stages."""
-    import time
     reporter = reporter or Reporter()
-    cache = StageCache(cache_dir or default_cache_dir(), on_damage=reporter.log)
-    timings: dict[str, float] = {}
     out_dir = Path(out_dir)
+    created = _prepare_output_dir(out_dir)
+    try:
+        return _render(story, out_dir, cache_dir=cache_dir, reporter=reporter, cancel=cancel, animator=animator,
+                       data_dir=data_dir)
+    except BaseException:
+        if created:             # a failed run leaves no empty folder behind
+            try:
+                out_dir.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+def _prepare_output_dir(out_dir: Path) -> bool:
+    """Create (if needed) and probe the output folder; True when this run created it."""
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -249,6 +262,21 @@ def render_story(story: Story, out_dir: Path, *, cache_dir: Path | None = None, 
         probe_file.unlink()
     except OSError as exc:
         raise OutputError(f"cannot write into {out_dir}: {exc.strerror}; choose another folder with -o") from None
+    return created
+
+
+def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Reporter,
+            cancel: Callable[[], bool] | None, animator: str | None, data_dir: Path | None) -> RenderResult:
+    import time
+    cache = StageCache(cache_dir or default_cache_dir(), on_damage=reporter.log)
+    try:
+        cache.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot use {cache.root} as the cache folder: {exc.strerror}") from None
+    # temp files of writers that died (kill -9) mid-clip or mid-assembly
+    sweep_stale_temp(out_dir)
+    sweep_stale_temp(cache.root, recursive=True)
+    timings: dict[str, float] = {}
 
     animator_name, driver_name = _engine_names(story, animator)
     cast = resolve_cast(story, data_dir)

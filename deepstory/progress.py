@@ -30,6 +30,9 @@ class Reporter:
 
     def log(self, message: str) -> None: ...
 
+    def close(self) -> None:
+        """Finish any open progress display (before an error is printed)."""
+
     def summary(self) -> list[str]:
         names = list(dict.fromkeys([*self.stages, *self.rendered, *self.reused]))
         return [f"{n}: {self.rendered[n]} rendered, {self.reused[n]} reused from cache" for n in names]
@@ -59,6 +62,10 @@ class TqdmReporter(Reporter):
         bar = self._bars.pop(name, None)
         if bar is not None:
             bar.close()
+
+    def close(self) -> None:
+        for name in list(self._bars):
+            self._bars.pop(name).close()
 
     def log(self, message: str) -> None:
         from tqdm import tqdm

@@ -9,6 +9,7 @@ import numpy as np
 from modules.errors import NoFaceError
 
 from .audio import STORY_RATE, read_audio
+from .cache import sweep_stale_temp, temp_prefix
 from .engines import make_animator, make_driver
 from .engines.base import ClipSpeech
 from .errors import OutputError, PortraitError
@@ -36,12 +37,14 @@ def animate_recording(portrait_path: Path, audio_path: Path, out_path: Path, *, 
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {out_path.parent}: {exc.strerror}") from None
+    sweep_stale_temp(out_path.parent)        # leftovers of an earlier run that was killed
     with anim:
         try:
             session = anim.speaker(portrait.image, label=portrait.label)
         except NoFaceError:
             raise PortraitError(f"no face found in {portrait_path}; use an image with a clearly visible face") from None
-        with session, tempfile.TemporaryDirectory(dir=out_path.parent, prefix=".animate-") as tmp:
+        with session, tempfile.TemporaryDirectory(dir=out_path.parent, prefix=temp_prefix(out_path.name),
+                                                  suffix=".part") as tmp:
             frames = session.render(motion, speech)
             if progress:
                 from tqdm import tqdm
