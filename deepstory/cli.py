@@ -91,12 +91,19 @@ def _serve(argv: list[str]) -> int:
     p = _Parser(prog="run_story.py serve", description="Run the Deepstory web studio.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a host name the studio is reached under besides loopback (repeatable); requests with "
+                        "any other Host header are refused (DNS rebinding)")
     args = p.parse_args(argv)
     try:
         from web.app import create_app
+        from web.security import LOOPBACK_HOSTS
     except ImportError:
         raise DeepstoryError("the web studio is not part of this build") from None
-    create_app().run(host=args.host, port=args.port, threaded=True)
+    hosts = [*LOOPBACK_HOSTS, *args.allow_host]
+    if args.host not in ("0.0.0.0", "::"):
+        hosts.append(args.host)
+    create_app({"ALLOWED_HOSTS": hosts}).run(host=args.host, port=args.port, threaded=True)
     return 0
 
 

@@ -43,10 +43,10 @@ def test_a_real_portrait_is_stored_under_a_server_id_with_its_face(client, tmp_p
     assert (info["width"], info["height"]) == (512, 512)
     x0, y0, x1, y1 = info["face"]                     # the astronaut's face is in the upper middle
     assert 150 < x0 < x1 < 360 and 30 < y0 < y1 < 300
-    assert _stored(client) == [f"{info['id']}.json", f"{info['id']}.png"]
+    assert _stored(client) == [f"{info['id']}.jpg", f"{info['id']}.json"]     # a photo stays JPEG
     assert not (tmp_path / "evil name<script>.jpg").exists()
     img = client.get(info["url"])
-    assert img.status_code == 200 and img.data.startswith(b"\x89PNG")       # re-encoded, not the upload
+    assert img.status_code == 200 and img.data.startswith(b"\xff\xd8") and img.data != data   # re-encoded
     ids = [p["id"] for p in client.get("/api/portraits").get_json()["portraits"]]
     assert ids == ["astronaut", "grace_hopper", info["id"]]
 

@@ -19,7 +19,7 @@ from .stories import StoryNotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PREVIEW_TEXT = "Hello! This is how I sound when I tell your story."
-FILE_TYPES = {"video": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt",
+FILE_TYPES = {"video": "video/mp4", "srt": "text/plain; charset=utf-8", "vtt": "text/vtt",
               "timeline": "application/json"}
 
 
@@ -255,6 +255,7 @@ def get_render_file(job_id: str, kind: str):
     path = _studio().renders.folder(job) / name
     if not path.is_file():
         abort(410, f"the {kind} of render {job.id} is gone from the server; render again")
-    download = request.args.get("download") == "1"
+    # subtitles are text a story author wrote: never rendered inline as a document (the player reads VTT)
+    download = request.args.get("download") == "1" or kind == "srt"
     return send_file(path, mimetype=FILE_TYPES[kind], as_attachment=download, download_name=name,
                      conditional=True, max_age=0)

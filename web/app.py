@@ -9,6 +9,10 @@ Config keys (all optional):
   RENDER_WORKERS      renders run at once; more are queued (default 1)
   MAX_CONTENT_LENGTH  largest request body, i.e. upload (default 16 MB)
   MAX_PIXELS          largest uploaded portrait in pixels (default 16 megapixels)
+  ALLOWED_HOSTS       host names the studio answers to (default loopback: 127.0.0.1, localhost, ::1);
+                      other Host headers get 400 (DNS rebinding). "*" turns the check off.
+  MAX_UPLOADS         uploaded portraits kept at most (default 500); more are refused until some are deleted
+  MAX_UPLOAD_BYTES    total size of stored uploads (default 1 GB)
   SECRET_KEY          signs the session cookie that holds the CSRF token (default: made once, kept in DATA_DIR)
 """
 from __future__ import annotations
@@ -76,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(DATA_DIR=str(REPO / "export" / "web"), CACHE_DIR=str(default_cache_dir()),
                       RENDER_WORKERS=1, MAX_CONTENT_LENGTH=16 * 2**20, MAX_PIXELS=16_000_000,
+                      ALLOWED_HOSTS=list(security.LOOPBACK_HOSTS), MAX_UPLOADS=500, MAX_UPLOAD_BYTES=2**30,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True, SEED_DEMO=True)
     app.config.update(config or {})
     data_dir = Path(app.config["DATA_DIR"]).resolve()
@@ -84,7 +89,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(data_dir)
 
     holder: dict[str, Studio] = {}
-    gallery = Gallery(data_dir / "portraits", max_pixels=int(app.config["MAX_PIXELS"]))
+    gallery = Gallery(data_dir / "portraits", max_pixels=int(app.config["MAX_PIXELS"]),
+                      max_uploads=int(app.config["MAX_UPLOADS"]), max_upload_bytes=int(app.config["MAX_UPLOAD_BYTES"]))
     stories = StoryStore(data_dir / "stories")
     renders = RenderQueue(data_dir, _renderer(lambda: holder["studio"]), workers=int(app.config["RENDER_WORKERS"]))
     holder["studio"] = Studio(stories, gallery, renders, Path(app.config["CACHE_DIR"]))

@@ -1,7 +1,7 @@
 """The portrait gallery: the bundled portraits plus verified uploads, each picked by id, never by path.
 
 Uploads are decoded by content (deepstory.portraits.decode_image: file-size and pixel caps checked from the
-header before any pixels are decoded), re-encoded as PNG (nothing of the original file survives) and stored
+header before any pixels are decoded), re-encoded as PNG or JPEG (nothing of the original file survives) and stored
 under a server-generated id. The face found in each portrait is kept so the cast view can outline it.
 """
 from __future__ import annotations
@@ -16,12 +16,13 @@ import numpy as np
 
 from deepstory.cache import atomic_write_bytes, atomic_write_text
 from deepstory.errors import PortraitError
-from deepstory.portraits import BUNDLED_DIR, decode_image
+from deepstory.portraits import BUNDLED_DIR, decode_image, image_format
 
 from .ids import is_id, new_id
 
 _BUNDLED_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _EXTS = (".jpg", ".jpeg", ".png", ".webp")
+_STORED_EXTS = (".png", ".jpg")      # how uploads are kept
 DETECT_SIDE = 1024          # faces are found on a downscaled copy; boxes are scaled back
 
 
@@ -46,7 +47,9 @@ def safe_label(name: object) -> str:
 
 
 class Gallery:
-    def __init__(self, upload_dir: Path, *, max_pixels: int, bundled_dir: Path = BUNDLED_DIR):
+    def __init__(self, upload_dir: Path, *, max_pixels: int, bundled_dir: Path = BUNDLED_DIR,
+                 max_uploads: int = 500, max_upload_bytes: int = 2**30):
+        self.max_uploads, self.max_upload_bytes = max_uploads, max_upload_bytes
         self.upload_dir = Path(upload_dir)
         self.upload_dir.mkdir(parents=True, exist_ok=True)
         self.bundled_dir = bundled_dir
@@ -67,8 +70,11 @@ class Gallery:
         if not isinstance(portrait_id, str):
             return None
         if is_id(portrait_id, "portrait"):
-            p = self.upload_dir / f"{portrait_id}.png"
-            return p if p.is_file() else None
+            for ext in _STORED_EXTS:
+                p = self.upload_dir / f"{portrait_id}{ext}"
+                if p.is_file():
+                    return p
+            return None
         return self._bundled().get(portrait_id)
 
     def id_for_path(self, path: Path) -> str | None:
@@ -100,9 +106,21 @@ class Gallery:
 
     def list(self) -> list[dict[str, Any]]:
         items = [self._info(pid, p, True) for pid, p in self._bundled().items()]
-        uploads = sorted(self.upload_dir.glob("u*.png"), key=lambda p: p.stat().st_mtime)
+        uploads = sorted(self._stored(), key=lambda p: p.stat().st_mtime)
         items += [self._info(p.stem, p, False) for p in uploads if is_id(p.stem, "portrait")]
         return items
+
+    def _stored(self) -> list[Path]:
+        return [p for ext in _STORED_EXTS for p in self.upload_dir.glob(f"u*{ext}")]
+
+    def _check_quota(self) -> None:
+        stored = self._stored()
+        if len(stored) >= self.max_uploads:
+            raise PortraitError(f"the gallery holds {len(stored)} uploads, the most it keeps; delete some first")
+        total = sum(p.stat().st_size for p in stored)
+        if total >= self.max_upload_bytes:
+            raise PortraitError(f"stored uploads take {total / 2**20:.0f} MB, the most the gallery keeps "
+                                f"({self.max_upload_bytes / 2**20:.0f} MB); delete some first")
 
     def info(self, portrait_id: str) -> dict[str, Any] | None:
         path = self.path(portrait_id)
@@ -114,17 +132,19 @@ class Gallery:
     def add_upload(self, data: bytes, filename: object = None) -> dict[str, Any]:
         """Verify, re-encode and store an uploaded image; PortraitError (a 4xx) when it is not acceptable."""
         import cv2
+        self._check_quota()
         img = decode_image(data, "the uploaded file", self.max_pixels)
-        if img.shape[0] * img.shape[1] > self.max_pixels:
-            raise PortraitError(f"the image is {img.shape[1]}x{img.shape[0]} pixels; the studio accepts up to "
-                                f"{self.max_pixels / 1e6:.0f} megapixels")
-        ok, png = cv2.imencode(".png", np.ascontiguousarray(img[:, :, ::-1]))
+        # re-encoded (nothing of the original file survives); photos stay JPEG (a PNG of a photo is ~5x
+        # larger), lossless sources stay lossless
+        ext = ".jpg" if image_format(data) in ("jpeg", "webp") else ".png"
+        params = [cv2.IMWRITE_JPEG_QUALITY, 95] if ext == ".jpg" else [cv2.IMWRITE_PNG_COMPRESSION, 6]
+        ok, png = cv2.imencode(ext, np.ascontiguousarray(img[:, :, ::-1]), params)
         if not ok:
             raise PortraitError("the image could not be stored; try another file")
         face = face_box_of(img)
         pid = new_id("portrait")
         meta = {"id": pid, "label": safe_label(filename), "width": img.shape[1], "height": img.shape[0],
                 "face": face}
-        atomic_write_bytes(self.upload_dir / f"{pid}.png", png.tobytes())
         atomic_write_text(self.upload_dir / f"{pid}.json", json.dumps(meta))
-        return self._info(pid, self.upload_dir / f"{pid}.png", False)
+        atomic_write_bytes(self.upload_dir / f"{pid}{ext}", png.tobytes())
+        return self._info(pid, self.upload_dir / f"{pid}{ext}", False)
