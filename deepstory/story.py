@@ -73,6 +73,12 @@ class Story:
     base_dir: Path = field(default_factory=Path.cwd)
 
 
+def _show(value: Any, limit: int = 60) -> str:
+    """A user's value for an error message: repr'd, on one line, cut to `limit` characters."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _looks_like_name(text: str, max_words: int) -> bool:
     """'Yennefer', 'Ground Control': up to `max_words` words, each capitalised (so 'Note that' is not)."""
     words = text.split()
@@ -82,7 +88,7 @@ def _looks_like_name(text: str, max_words: int) -> bool:
 def _int(meta: dict, key: str, default: int, lo: int, hi: int) -> int:
     value = meta.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise StoryError(f"front matter: '{key}' must be a whole number from {lo} to {hi}, got {value!r}")
+        raise StoryError(f"front matter: '{key}' must be a whole number from {lo} to {hi}, got {_show(value)}")
     return value
 
 
@@ -95,24 +101,24 @@ def _speakers(raw: Any) -> dict[str, Speaker]:
     for name, spec in raw.items():
         name = str(name).strip()
         if not re.fullmatch(_NAME, name):
-            raise StoryError(f"front matter: speaker name {name!r} must start with a letter and be at most 40 characters")
+            raise StoryError(f"front matter: speaker name {_show(name)} must start with a letter and be at most 40 characters")
         if spec is None:
             spec = {}
         elif isinstance(spec, str):
             spec = {"voice": spec}
         if not isinstance(spec, dict):
-            raise StoryError(f"front matter: speaker {name!r} must be a mapping like {{voice: ..., portrait: ...}}")
+            raise StoryError(f"front matter: speaker {_show(name)} must be a mapping like {{voice: ..., portrait: ...}}")
         unknown = set(map(str, spec)) - _SPEAKER_KEYS
         if unknown:
-            raise StoryError(f"front matter: speaker {name!r} has unknown setting(s) {', '.join(sorted(unknown))}; "
+            raise StoryError(f"front matter: speaker {_show(name)} has unknown setting(s) {', '.join(_show(u) for u in sorted(unknown))}; "
                              f"allowed: {', '.join(sorted(_SPEAKER_KEYS))}")
         for key in ("voice", "portrait"):
             if spec.get(key) is not None and not isinstance(spec[key], str):
-                raise StoryError(f"front matter: speaker {name!r}: '{key}' must be text")
+                raise StoryError(f"front matter: speaker {_show(name)}: '{key}' must be text")
         for key, (lo, hi) in (("rate", (80, 450)), ("pitch", (0, 99))):
             v = spec.get(key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
-                raise StoryError(f"front matter: speaker {name!r}: '{key}' must be a whole number {lo}–{hi}")
+                raise StoryError(f"front matter: speaker {_show(name)}: '{key}' must be a whole number {lo}–{hi}")
         out[name] = Speaker(name, spec.get("voice"), spec.get("portrait"), spec.get("rate"), spec.get("pitch"))
     return out
 
@@ -133,22 +139,22 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
     meta = load_front_matter(fm)
     unknown = set(meta) - _TOP_KEYS
     if unknown:
-        raise StoryError(f"front matter: unknown setting(s) {', '.join(sorted(unknown))}; "
+        raise StoryError(f"front matter: unknown setting(s) {', '.join(_show(u) for u in sorted(unknown))}; "
                          f"allowed: {', '.join(sorted(_TOP_KEYS))}")
     speakers = _speakers(meta.get("speakers"))
     declared = bool(speakers)
     default = meta.get("default_speaker", "Narrator")
     if not isinstance(default, str) or not re.fullmatch(_NAME, default.strip()):
-        raise StoryError(f"front matter: default_speaker must be a name, got {default!r}")
+        raise StoryError(f"front matter: default_speaker must be a name, got {_show(default)}")
     default = default.strip()
     by_lower = {n.lower(): n for n in speakers}
 
     animator = meta.get("animator", "builtin")
     if animator not in ANIMATORS:
-        raise StoryError(f"front matter: animator must be one of {', '.join(ANIMATORS)}, got {animator!r}")
+        raise StoryError(f"front matter: animator must be one of {', '.join(ANIMATORS)}, got {_show(animator)}")
     driver = meta.get("driver")
     if driver is not None and driver not in DRIVERS:
-        raise StoryError(f"front matter: driver must be one of {', '.join(DRIVERS)}, got {driver!r}")
+        raise StoryError(f"front matter: driver must be one of {', '.join(DRIVERS)}, got {_show(driver)}")
     no_face = meta.get("no_face", "error")
     if no_face not in ("error", "still"):
         raise StoryError("front matter: no_face must be 'error' or 'still'")
