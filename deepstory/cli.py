@@ -94,6 +94,8 @@ def _serve(argv: list[str]) -> int:
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help="a host name the studio is reached under besides loopback (repeatable); requests with "
                         "any other Host header are refused (DNS rebinding)")
+    p.add_argument("--data", metavar="DIR", help="stories, uploads and renders (default export/web)")
+    p.add_argument("--cache", metavar="DIR", help="stage cache folder (default export/.cache)")
     args = p.parse_args(argv)
     try:
         from web.app import create_app
@@ -103,7 +105,12 @@ def _serve(argv: list[str]) -> int:
     hosts = [*LOOPBACK_HOSTS, *args.allow_host]
     if args.host not in ("0.0.0.0", "::"):
         hosts.append(args.host)
-    create_app({"ALLOWED_HOSTS": hosts}).run(host=args.host, port=args.port, threaded=True)
+    config = {"ALLOWED_HOSTS": hosts}
+    if args.data:
+        config["DATA_DIR"] = str(Path(args.data).resolve())
+    if args.cache:
+        config["CACHE_DIR"] = str(Path(args.cache).resolve())
+    create_app(config).run(host=args.host, port=args.port, threaded=True)
     return 0
 
 
