@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import PortraitError
+from .native_stderr import quiet_native_stderr
 from .stable_pick import stable_pick
 
 REPO = Path(__file__).resolve().parents[1]
@@ -110,7 +111,8 @@ def decode_image(data: bytes, label: str, max_pixels: int = None) -> np.ndarray:
     check_image_header(data, label, max_pixels)
     buf = np.frombuffer(data, np.uint8)
     try:
-        img = cv2.imdecode(buf, cv2.IMREAD_COLOR) if buf.size else None
+        with quiet_native_stderr():
+            img = cv2.imdecode(buf, cv2.IMREAD_COLOR) if buf.size else None
     except cv2.error:
         img = None
     if img is None or img.ndim != 3 or min(img.shape[:2]) < 16:

@@ -74,3 +74,21 @@ def test_killed_writers_temp_files_are_swept(folder):
     assert not stale_clip.exists() and not stale_out.exists()
     assert live.exists()
     assert not [p for p in cache.rglob("*") if ".part" in p.name]
+
+
+def test_library_warnings_do_not_reach_the_user(folder):
+    """libpng writes 'iCCP: too short' straight to fd 2 while decoding this PNG; the user sees one line."""
+    import struct
+    import zlib
+
+    import cv2
+    import numpy as np
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    ok, buf = cv2.imencode(".png", np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    data = buf.tobytes()
+    (folder / "bad.png").write_bytes(data[:33] + chunk(b"iCCP", b"bogus\0\0" + zlib.compress(b"x" * 100)) + data[33:])
+    (folder / "b.md").write_text('---\nspeakers:\n  N: {voice: "espeak:en-us", portrait: bad.png}\n---\nN: hello\n')
+    msg = _one_error_line(run_cli(str(folder / "b.md"), "-o", str(folder / "o"), "-q", cwd=folder))
+    assert "no face" in msg
