@@ -60,6 +60,8 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
     page.set_default_timeout(60_000)          # the machine may be busy; renders wait longer below
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # the studio must work under its own Content-Security-Policy: no blocked script, style or media
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.goto(server + "/")
     page.get_by_role("button", name="New story").click()
     page.wait_for_url("**/stories/s*")
@@ -68,10 +70,10 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
     # Write: the check view lists the parsed lines with their speakers, no render needed.
     page.fill("#story-text", STORY)
     page.get_by_role("button", name="Check").click()
-    page.wait_for_function("document.querySelectorAll('#lines li').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#lines li').length === 2")
     assert page.inner_text("#lines li:nth-child(2) .who") == "Eileen"
     page.get_by_role("button", name="Save").click()
-    page.wait_for_function("document.querySelector('#save-state').textContent === 'Saved'")
+    page.wait_for_function("() => document.querySelector('#save-state').textContent === 'Saved'")
 
     # Cast: pick a portrait from the gallery for each speaker; the face outline is shown.
     page.click("button[data-portrait=astronaut][data-speaker=Eileen]")
@@ -83,8 +85,8 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
 
     # A voice preview plays.
     page.get_by_role("button", name="Preview Narrator's voice").click()
-    page.wait_for_function("(() => { const a = document.querySelector('.speaker[data-speaker=Narrator] audio');"
-                           " return a && a.duration > 0.5; })()")
+    page.wait_for_function("() => { const a = document.querySelector('.speaker[data-speaker=Narrator] audio');"
+                           " return a && a.duration > 0.5; }")
 
     # Render with live progress.
     page.get_by_role("button", name="Render").click()
@@ -93,20 +95,20 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
     assert "animate: 2 rendered, 0 reused from cache" in page.text_content("#log")
 
     # Watch: the video plays, a click on a script line seeks there and highlights it.
-    page.wait_for_function("document.querySelector('#player').readyState >= 2 && "
+    page.wait_for_function("() => document.querySelector('#player').readyState >= 2 && "
                            "document.querySelectorAll('#script .line').length === 3")
-    assert page.evaluate("document.querySelector('#player').textTracks.length") == 1
-    page.evaluate("document.querySelector('#player').play()")
-    page.wait_for_function("document.querySelector('#player').currentTime > 0.4", timeout=15_000)
+    assert page.evaluate("() => document.querySelector('#player').textTracks.length") == 1
+    page.evaluate("() => document.querySelector('#player').play()")
+    page.wait_for_function("() => document.querySelector('#player').currentTime > 0.4", timeout=15_000)
     second = page.locator("#script .line").nth(2)        # 3 sentences; the last is Eileen's line
     assert second.inner_text().startswith("Eileen")
     start = float(second.get_attribute("data-start"))
     assert start > 1.0
-    page.evaluate("document.querySelector('#player').pause()")
+    page.evaluate("() => document.querySelector('#player').pause()")
     second.click()
-    page.wait_for_function(f"Math.abs(document.querySelector('#player').currentTime - {start}) < 0.6")
+    page.wait_for_function(f"() => Math.abs(document.querySelector('#player').currentTime - {start}) < 0.6")
     page.wait_for_selector("#script .line.current[data-index='2']")
-    page.evaluate("document.querySelector('#player').pause()")
+    page.evaluate("() => document.querySelector('#player').pause()")
     page.screenshot(path=str(ARTIFACTS / "studio-laptop.png"), full_page=True)
 
     # Swap: drop a new portrait (the astronaut mirrored, same size) and cast it as the Narrator; only the
@@ -120,12 +122,12 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
         document.querySelector('#dropzone').dispatchEvent(
             new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
     }""")
-    page.wait_for_function("document.querySelector('#upload-state').textContent.includes('face found')")
+    page.wait_for_function("() => document.querySelector('#upload-state').textContent.includes('face found')")
     assert page.locator("#gallery .tile").count() == 3
     page.locator("#gallery .tile").nth(2).locator("button[data-speaker=Narrator]").click()
     page.wait_for_selector("#gallery .tile:nth-child(3) button[data-speaker=Narrator][aria-pressed=true]")
     page.get_by_role("button", name="Render").click()
-    page.wait_for_function("document.querySelector('#log').textContent.includes("
+    page.wait_for_function("() => document.querySelector('#log').textContent.includes("
                            "'animate: 1 rendered, 1 reused from cache')", timeout=60_000)
     page.wait_for_selector("#render-state.done")
     assert page.text_content("#stages").count("0 rendered") == 2          # voice and drive all reused
@@ -133,6 +135,6 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
     # The same page on a phone-size screen: one column, nothing wider than the screen.
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(200)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "studio-phone.png"), full_page=True)
     assert errors == []
