@@ -89,7 +89,7 @@ def default_cache_dir() -> Path:
 def resolve_cast(story: Story, data_dir: Path | None = None) -> Cast:
     """Voices and portraits for every speaker; raises a clear error before any work starts."""
     data_dir = data_dir or REPO / "data"
-    defaults = default_voice_specs([n for n, s in story.speakers.items() if not s.voice])
+    defaults = default_voice_specs({n: s.gender for n, s in story.speakers.items() if not s.voice})
     voices, portraits, taken = {}, {}, set()
     for name, sp in story.speakers.items():
         if sp.voice:

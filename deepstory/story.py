@@ -32,7 +32,7 @@ _PIPE_LINE = re.compile(rf"^\s*({_NAME})\s*\|\s*(.*)$")
 _COLON_LINE = re.compile(rf"^\s*({_NAME})\s*:\s+(.*)$|^\s*({_NAME})\s*:$")
 _TOP_KEYS = {"title", "default_speaker", "speakers", "animator", "driver", "fps", "seed", "max_side",
              "fom", "sda", "no_face"}
-_SPEAKER_KEYS = {"voice", "portrait", "rate", "pitch"}
+_SPEAKER_KEYS = {"voice", "portrait", "rate", "pitch", "speed", "gender"}
 ANIMATORS = ("builtin", "fom", "still")
 DRIVERS = ("visemes", "sda", "none")
 
@@ -42,8 +42,9 @@ class Speaker:
     name: str
     voice: str | None = None        # None: a default voice chosen per name
     portrait: str | None = None     # None: a bundled portrait chosen per name
-    rate: int | None = None
+    rate: int | None = None         # words per minute (175 = natural); `speed: 1.2` in a story sets 210
     pitch: int | None = None
+    gender: str | None = None       # "male" / "female": keeps default voices apart
 
 
 @dataclass
@@ -119,7 +120,17 @@ def _speakers(raw: Any) -> dict[str, Speaker]:
             v = spec.get(key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
                 raise StoryError(f"front matter: speaker {_show(name)}: '{key}' must be a whole number {lo}–{hi}")
-        out[name] = Speaker(name, spec.get("voice"), spec.get("portrait"), spec.get("rate"), spec.get("pitch"))
+        speed = spec.get("speed")
+        if speed is not None:
+            if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.5 <= speed <= 2.0:
+                raise StoryError(f"front matter: speaker {_show(name)}: 'speed' must be a number from 0.5 to 2.0")
+            if spec.get("rate") is not None:
+                raise StoryError(f"front matter: speaker {_show(name)}: give 'rate' or 'speed', not both")
+        gender = spec.get("gender")
+        if gender is not None and gender not in ("male", "female"):
+            raise StoryError(f"front matter: speaker {_show(name)}: 'gender' must be male or female")
+        rate = round(175 * speed) if speed is not None else spec.get("rate")
+        out[name] = Speaker(name, spec.get("voice"), spec.get("portrait"), rate, spec.get("pitch"), gender)
     return out
 
 

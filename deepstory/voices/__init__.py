@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import VoiceError
-from ..stable_pick import stable_pick
 from .base import Speech, Voice
+from .defaults import default_voice_specs
 
 __all__ = ["Speech", "Voice", "resolve_voice", "default_voice_specs", "list_voices"]
 
@@ -23,34 +23,26 @@ def resolve_voice(spec: str, *, rate: int | None = None, pitch: int | None = Non
     if kind == "piper":
         from .piper import PiperVoice
         return PiperVoice(spec, rate=rate, pitch=pitch)
+    if kind == "kokoro":
+        from .kokoro import KokoroVoice
+        return KokoroVoice(spec, rate=rate, pitch=pitch)
     if kind == "dctts":
         try:
             from .dctts import DcttsVoice
         except ImportError:
             raise VoiceError("DCTTS voices are not available in this build") from None
         return DcttsVoice(spec, base_dir=base_dir, data_dir=data_dir)
-    raise VoiceError(f"unknown voice kind {kind!r} in {spec!r}; use 'espeak:...', 'piper:...' or 'dctts:...' "
+    raise VoiceError(f"unknown voice kind {kind!r} in {spec!r}; use 'kokoro:...', 'piper:...', 'espeak:...' or 'dctts:...' "
                      f"(run 'python run_story.py voices' to list them)")
-
-
-def default_voice_specs(names: list[str]) -> dict[str, tuple[str, int, int]]:
-    """A distinct default espeak voice per speaker name, stable for a name: chosen by a hash of the
-    name, moving on to the next free voice when an earlier speaker already has it."""
-    from .espeak import DEFAULT_VOICES
-    taken: set[int] = set()
-    out = {}
-    for name in names:
-        voice, rate, pitch = DEFAULT_VOICES[stable_pick(name, len(DEFAULT_VOICES), taken)]
-        out[name] = (f"espeak:{voice}", rate, pitch)
-    return out
 
 
 def list_voices(data_dir: Path | None = None) -> list[str]:
     """Every voice spec available here: espeak languages/variants, installed piper voices and DCTTS
     folders under data/dctts."""
     from .espeak import list_espeak_voices
+    from .kokoro import list_kokoro_voices
     from .piper import list_piper_voices
-    specs = list_espeak_voices() + list_piper_voices()
+    specs = list_kokoro_voices() + list_piper_voices() + list_espeak_voices()
     try:
         from .dctts import list_dctts_voices
     except ImportError:

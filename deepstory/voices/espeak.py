@@ -51,12 +51,6 @@ class EspeakVoice(Voice):
         return Speech(out.pcm.astype(np.float32) / 32768.0, sr, phonemes)
 
 
-# Distinct default voices for speakers who name none: (espeak voice, rate, pitch).
-DEFAULT_VOICES = [
-    ("en-us+m3", 170, 45), ("en+f3", 175, 55), ("en-us+f4", 180, 60), ("en-gb-scotland+m1", 165, 35),
-    ("en-us+m7", 175, 40), ("en-gb-x-rp+f2", 170, 65), ("en-us+klatt2", 170, 50), ("en-029+f1", 175, 55),
-    ("en-gb-x-rp+m2", 160, 30), ("en-us+f5", 185, 70),
-]
 
 
 def list_espeak_voices() -> list[str]:

@@ -22,6 +22,7 @@ _INIT_PHONEME_EVENTS = 0x0001
 _INIT_DONT_EXIT = 0x8000
 _EVENT_LIST_TERMINATED, _EVENT_WORD, _EVENT_SENTENCE, _EVENT_END, _EVENT_PHONEME = 0, 1, 2, 5, 7
 _POS_CHARACTER, _CHARS_UTF8 = 1, 1
+_PHONEMES_IPA = 0x02
 _PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH, _PARAM_RANGE = 1, 2, 3, 4
 
 
@@ -82,6 +83,11 @@ class _Engine:
         self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         self.lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
         self.lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+        self.lib.espeak_Info.restype = ctypes.c_char_p
+        self.lib.espeak_Info.argtypes = [ctypes.c_void_p]
+        self.version = (self.lib.espeak_Info(None) or b"?").decode("ascii", "replace")
+        self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
         path = data_dir.encode() if data_dir else None
         rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, path,
                                           _INIT_PHONEME_EVENTS | _INIT_DONT_EXIT)
@@ -133,6 +139,20 @@ class _Engine:
         return Synthesis(pcm, self.sample_rate, phonemes, ends[-1] if ends else len(pcm))
 
 
+    def text_to_ipa(self, text: str, voice: str) -> str:
+        """IPA with stress marks, words separated by spaces; one call per clause (punctuation is dropped)."""
+        if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise ValueError(f"espeak-ng has no voice {voice!r}")
+        buf = ctypes.create_string_buffer(text.encode("utf-8") + b"\0")
+        ptr = ctypes.c_void_p(ctypes.addressof(buf))
+        out = []
+        while ptr.value:
+            res = self.lib.espeak_TextToPhonemes(ctypes.byref(ptr), _CHARS_UTF8, _PHONEMES_IPA)
+            if res:
+                out.append(res.decode("utf-8", "replace").strip())
+        return " ".join(o for o in out if o)
+
+
 _lock = threading.Lock()
 _engine: _Engine | None = None
 _engine_pid: int | None = None
@@ -152,6 +172,12 @@ def synthesize(text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50
         return _get().synthesize(text, voice, rate, pitch)
 
 
+def text_to_ipa(text: str, voice: str = "en-us") -> str:
+    """`text` as espeak-ng's IPA (stress marks kept, words separated by spaces, punctuation dropped)."""
+    with _lock:
+        return _get().text_to_ipa(text, voice)
+
+
 def voice_names() -> list[str]:
     """Identifiers of the installed espeak-ng languages (e.g. 'gmw/en-US')."""
     with _lock:
@@ -166,6 +192,12 @@ def variant_names() -> list[str]:
         return []
     folder = os.path.join(data_dir, "espeak-ng-data", "voices", "!v")
     return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def library_version() -> str:
+    """libespeak-ng's version (its IPA output is part of what neural voices are fed)."""
+    with _lock:
+        return _get().version
 
 
 def sample_rate() -> int:

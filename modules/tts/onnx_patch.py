@@ -84,31 +84,49 @@ def _length_field(number: int, payload: bytes) -> bytes:
     return _varint(number << 3 | _LEN) + _varint(len(payload)) + payload
 
 
-def add_ceil_output(model: bytes) -> tuple[bytes, str]:
-    """`model` with its single `Ceil` node's output also exposed as a graph output, and that tensor's name.
-
-    Raises OnnxPatchError when there is no graph, no or several `Ceil` outputs, or the tensor already is
-    an output (a model patched before)."""
+def _graph(model: bytes) -> tuple[memoryview, int, int, int]:
     buf = memoryview(model)
     graphs = [(s, p, e) for f, w, s, p, e in _fields(buf) if f == _MODEL_GRAPH and w == _LEN]
     if len(graphs) != 1:
         raise OnnxPatchError("not an ONNX model: no single graph field")
     start, payload, end = graphs[0]
-    graph = buf[payload:end]
-    ceil_outputs: list[str] = []
-    outputs: list[str] = []
+    return buf, start, payload, end
+
+
+def _node_outputs(graph: memoryview, op_type: str | None = None) -> list[str]:
+    names: list[str] = []
     for f, w, _, p, e in _fields(graph):
         if f == _GRAPH_NODE and w == _LEN:
             node = graph[p:e]
-            if _strings(node, _NODE_OP_TYPE) == ["Ceil"]:
-                ceil_outputs += _strings(node, _NODE_OUTPUT)
-        elif f == _GRAPH_OUTPUT and w == _LEN:
-            outputs += _strings(graph[p:e], _VALUE_INFO_NAME)
-    if len(ceil_outputs) != 1:
-        raise OnnxPatchError(f"expected one Ceil tensor in the graph, found {len(ceil_outputs)}")
-    name = ceil_outputs[0]
+            if op_type is None or _strings(node, _NODE_OP_TYPE) == [op_type]:
+                names += _strings(node, _NODE_OUTPUT)
+    return names
+
+
+def add_output(model: bytes, name: str) -> bytes:
+    """`model` with the tensor `name` (made by one of its nodes) also exposed as a graph output.
+
+    Raises OnnxPatchError when no node makes that tensor or it already is an output."""
+    buf, start, payload, end = _graph(model)
+    graph = buf[payload:end]
+    if name not in _node_outputs(graph):
+        raise OnnxPatchError(f"no node of the graph makes a tensor named {name!r}")
+    outputs = [n for f, w, _, p, e in _fields(graph) if f == _GRAPH_OUTPUT and w == _LEN
+               for n in _strings(graph[p:e], _VALUE_INFO_NAME)]
     if name in outputs:
         raise OnnxPatchError(f"tensor {name!r} already is a graph output")
     extra = _length_field(_GRAPH_OUTPUT, _length_field(_VALUE_INFO_NAME, name.encode("utf-8")))
     head = _varint(_MODEL_GRAPH << 3 | _LEN) + _varint(len(graph) + len(extra))
-    return b"".join((buf[:start], head, graph, extra, buf[end:])), name
+    return b"".join((buf[:start], head, graph, extra, buf[end:]))
+
+
+def add_ceil_output(model: bytes) -> tuple[bytes, str]:
+    """`model` with its single `Ceil` node's output also exposed as a graph output, and that tensor's name.
+
+    Raises OnnxPatchError when there is no graph, no or several `Ceil` outputs, or the tensor already is
+    an output (a model patched before)."""
+    _, _, payload, end = _graph(model)
+    ceil_outputs = _node_outputs(memoryview(model)[payload:end], "Ceil")
+    if len(ceil_outputs) != 1:
+        raise OnnxPatchError(f"expected one Ceil tensor in the graph, found {len(ceil_outputs)}")
+    return add_output(model, ceil_outputs[0]), ceil_outputs[0]
