@@ -30,6 +30,8 @@ def _render_parser() -> argparse.ArgumentParser:
     p.add_argument("--fom-checkpoint", metavar="FILE", help="FOM checkpoint (default: data/checkpoints/vox-cpk.pth.tar)")
     p.add_argument("--sda-checkpoint", metavar="FILE", help="SDA model (default: data/checkpoints/grid.dat)")
     p.add_argument("--cache", metavar="DIR", help="stage cache folder (default: export/.cache)")
+    p.add_argument("--check-speech", action="store_true",
+                   help="transcribe every spoken line and list those the recogniser hears differently")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary; print only the video path")
     return p
 
@@ -49,7 +51,7 @@ def _render(argv: list[str]) -> int:
     reporter = Reporter() if args.quiet else TqdmReporter()
     try:
         result = render_story(story, out, cache_dir=Path(args.cache) if args.cache else default_cache_dir(),
-                              reporter=reporter, animator=args.animator)
+                              reporter=reporter, animator=args.animator, check_speech=args.check_speech)
     finally:
         reporter.close()            # so an error prints on its own line, not inside a progress bar
     if not args.quiet:
@@ -57,6 +59,14 @@ def _render(argv: list[str]) -> int:
             print(line, file=sys.stderr)
         print(f"{result.duration:.1f} s of story, {result.frames} frames; subtitles {result.srt.name}, "
               f"{result.vtt.name}; timeline {result.timeline.name}", file=sys.stderr)
+    if result.speech_check is not None:
+        if result.speech_check:
+            print(f"speech check: {len(result.speech_check)} line(s) may be misspoken:", file=sys.stderr)
+            for p in result.speech_check:
+                print(f"  line {p['line']} ({p['speaker']}): wrote {p['text']!r}, heard {p['heard']!r}",
+                      file=sys.stderr)
+        else:
+            print("speech check: every line was heard as written", file=sys.stderr)
     print(result.video)
     return 0
 

