@@ -62,4 +62,4 @@ def test_check_speech_flags_the_line_whose_audio_says_other_words(tmp_path):
     r = run_cli(str(story), "-o", str(tmp_path / "o"), "--cache", str(cache), "--check-speech", "-q")
     assert r.returncode == 0, r.stderr[-2000:]
     flagged = [ln for ln in r.stderr.splitlines() if ln.strip().startswith("line ")]
-    assert len(flagged) == 1 and "'Do you read me?'" in flagged[0] and "banana" in flagged[0].lower(), r.stderr[-2000:]
+    assert len(flagged) == 1 and "'Do you read me?'" in flagged[0] and "yellow" in flagged[0].lower(), r.stderr[-2000:]
