@@ -81,10 +81,16 @@ def _animate(argv: list[str]) -> int:
     p.add_argument("--animator", choices=("builtin", "still"), default="builtin")
     p.add_argument("--max-side", type=int, default=1024, help="longest side of the output (default 1024)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--transcript", metavar="TEXT_FILE", help="what the recording says: aligned to it instead of "
+                                                               "the recogniser's words (subtitles use its text)")
+    p.add_argument("--no-transcribe", action="store_true",
+                   help="no recognition: the mouth follows the audio envelope, no subtitles")
     p.add_argument("-q", "--quiet", action="store_true")
     args = p.parse_args(argv)
     out = animate_recording(Path(args.portrait), Path(args.audio), Path(args.out), animator=args.animator,
-                            max_side=args.max_side, seed=args.seed, progress=not args.quiet)
+                            max_side=args.max_side, seed=args.seed, progress=not args.quiet,
+                            transcribe=not args.no_transcribe,
+                            transcript=Path(args.transcript) if args.transcript else None)
     print(out)
     return 0
 

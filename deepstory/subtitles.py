@@ -28,7 +28,8 @@ def _one_line(text: str) -> str:
 
 
 def to_srt(cues: list[Cue]) -> str:
-    blocks = [f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n{c.speaker}: {_one_line(c.text)}\n"
+    blocks = [f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n"
+              f"{c.speaker + ': ' if c.speaker else ''}{_one_line(c.text)}\n"
               for i, c in enumerate(cues, 1)]
     return "\n".join(blocks)
 
@@ -36,7 +37,8 @@ def to_srt(cues: list[Cue]) -> str:
 def to_vtt(cues: list[Cue]) -> str:
     def esc(t: str) -> str:
         return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    blocks = [f"{i}\n{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n<v {esc(c.speaker)}>{esc(_one_line(c.text))}\n"
+    blocks = [f"{i}\n{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n"
+              f"{'<v ' + esc(c.speaker) + '>' if c.speaker else ''}{esc(_one_line(c.text))}\n"
               for i, c in enumerate(cues, 1)]
     return "WEBVTT\n\n" + "\n".join(blocks)
 

@@ -29,6 +29,7 @@ class ClipSpeech:
     n_frames: int                # exact frame count the clip must have
     fps: float
     seed: int                    # stable per clip; blinks/sway derive from it
+    timeline: str = "exact"      # "exact": the voice's own timings; "transcript": words from a recogniser
 
 
 class _Engine(ABC):

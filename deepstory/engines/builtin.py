@@ -27,6 +27,24 @@ def convolve_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return full[start:start + len(x)]
 
 
+BILABIALS = frozenset({"m", "b", "p"})
+
+
+def _transcript_track(speech: ClipSpeech, audio: np.ndarray, n: int, fps: float) -> np.ndarray:
+    """Mouth from a recording with recognised words: the opening follows the audio (word timings from a
+    recogniser are too coarse to open and close the jaw syllable by syllable), the lip shapes (spread,
+    rounding) follow the transcript's phonemes, and the lips meet on its m/b/p, which audio alone never
+    does (it keeps them ~0.4 open there)."""
+    mouth = track_from_audio(audio, speech.sample_rate, n, fps)
+    shapes = track_from_phonemes(speech.phonemes, n, fps)
+    mouth[:, 1:] = shapes[:, 1:]
+    for p in speech.phonemes:
+        if p.symbol.strip("'ˈˌ,") in BILABIALS:
+            centre, half = (p.start + p.end) / 2, max(0.3 * (p.end - p.start), 0.015)
+            mouth[max(0, int((centre - half) * fps)):min(n, int((centre + half) * fps) + 1), 0] = 0.0
+    return mouth
+
+
 class VisemeDriver(Driver):
     name = "visemes"
     version = "1"
@@ -45,7 +63,9 @@ class VisemeDriver(Driver):
         n, fps = speech.n_frames, float(speech.fps)
         audio = np.asarray(speech.audio, np.float32).reshape(-1)
         motion = np.zeros((n, len(CHANNELS)), np.float32)
-        if speech.phonemes:
+        if speech.phonemes and speech.timeline == "transcript":
+            mouth = _transcript_track(speech, audio, n, fps)
+        elif speech.phonemes:
             mouth = track_from_phonemes(speech.phonemes, n, fps)
             if audio.size:
                 # where the audio is silent the mouth is shut, whatever the timeline says (one frame of
