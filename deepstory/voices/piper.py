@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import importlib.util
 import json
 import threading
 import unicodedata
@@ -27,6 +26,7 @@ import numpy as np
 from modules.phonemes import Phoneme
 from modules.tts.onnx_patch import OnnxPatchError, add_ceil_output
 
+from ..installed import installed
 from ..errors import VoiceError
 from .base import Speech, Voice
 
@@ -44,7 +44,7 @@ _CLUSTERS = frozenset({"aɪ", "aʊ", "eɪ", "oʊ", "ɔɪ", "əʊ", "ɪə", "ʊə
 
 
 def piper_available() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("piper", "onnxruntime"))
+    return installed("piper", "onnxruntime")
 
 
 def _is_pause(sym: str) -> bool:
@@ -112,7 +112,7 @@ class PiperVoice(Voice):
             raise VoiceError(f"rate {rate} for {spec!r} is outside {RATE_RANGE[0]}..{RATE_RANGE[1]} words/minute")
         self.name = name
         self.module_name, self.dist_name = VOICES[name]
-        if not piper_available() or importlib.util.find_spec(self.module_name) is None:
+        if not piper_available() or not installed(self.module_name):
             raise VoiceError(f"voice {spec!r} needs the optional piper packages: {INSTALL_HINT}")
         self.rate = NATURAL_RATE if rate is None else rate
         self.length_scale = NATURAL_RATE / self.rate
@@ -194,4 +194,4 @@ def list_piper_voices() -> list[str]:
     """`piper:<name>` for each voice whose wheel is installed (none when piper itself is missing)."""
     if not piper_available():
         return []
-    return [f"piper:{n}" for n, (module, _) in VOICES.items() if importlib.util.find_spec(module) is not None]
+    return [f"piper:{n}" for n, (module, _) in VOICES.items() if installed(module)]

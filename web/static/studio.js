@@ -94,7 +94,16 @@ const Render = {
     $("#cancel-btn").dataset.render = job.id;
     $("#render-btn").disabled = ["queued", "running"].includes(job.status);
     const stages = $("#stages");
-    stages.replaceChildren(...["voice", "drive", "animate", "assemble"].filter(n => job.stages[n]).map(n => {
+    const heard = $("#speech-check");
+    heard.hidden = !job.speech_check;
+    if (job.speech_check) {
+      heard.replaceChildren(job.speech_check.length
+        ? el("p", { class: "error", text: `The recogniser heard ${job.speech_check.length} line(s) differently:` })
+        : el("p", { text: "Speech check: every line was heard as written." }),
+        ...job.speech_check.map(p => el("p", { class: "error",
+          text: `Line ${p.line} (${p.speaker}): wrote “${p.text}”, heard “${p.heard}”` })));
+    }
+    stages.replaceChildren(...["voice", "check", "drive", "animate", "assemble"].filter(n => job.stages[n]).map(n => {
       const s = job.stages[n];
       const done = s.rendered + s.reused;
       return el("div", { class: "stage " + s.state },
@@ -297,7 +306,8 @@ const Studio = {
   async render() {
     try {
       await this.save();
-      const job = await api("POST", `/api/stories/${this.id}/renders`, {});
+      const job = await api("POST", `/api/stories/${this.id}/renders`,
+                            { check_speech: $("#check-speech").checked });
       Render.show(job);
       Render.follow(job.id);
       this.refreshRenders();
