@@ -1,10 +1,11 @@
-"""Real-time factor of the piper:joe neural voice against espeak-ng, measured in the same run.
+"""Real-time factor of the neural voices (piper:joe, each kokoro style, a blend) and of the recogniser,
+against espeak-ng measured in the same run.
 
     python benchmarks/voice_rtf.py [--sentences 12]
 
 RTF = synthesis seconds / audio seconds (below 1 is faster than real time). espeak-ng is the baseline;
 the ratio says how much slower piper is on this machine. Model load time and peak RSS are printed too.
-Needs the optional extra: pip install -r requirements-piper.txt.
+The neural voices and the recogniser come with `make demo`; missing ones are reported as skipped.
 """
 from __future__ import annotations
 
@@ -42,24 +43,47 @@ def measure(spec: str, texts: list[str]) -> tuple[float, float, float]:
     return t1 - t0, synth, audio
 
 
+def measure_recogniser(texts: list[str]) -> tuple[float, float, float]:
+    """(load seconds, transcription seconds, audio seconds) of Whisper tiny.en on piper:joe speech."""
+    import numpy as np
+    from deepstory.recognizer import Recognizer
+    voice = resolve_voice("piper:joe")
+    with voice:
+        speech = [voice.synthesize(t) for t in texts]
+    t0 = time.perf_counter()
+    rec = Recognizer()
+    t1 = time.perf_counter()
+    for s in speech:
+        rec.transcribe(np.asarray(s.audio), s.sample_rate)
+    return t1 - t0, time.perf_counter() - t1, sum(len(s.audio) / s.sample_rate for s in speech)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sentences", type=int, default=12)
     args = ap.parse_args()
     texts = [SENTENCES[i % len(SENTENCES)] for i in range(args.sentences)]
     rows = {}
-    for spec in ("espeak:en-us", "piper:joe"):
+    specs = ["espeak:en-us", "piper:joe", "kokoro:alpha", "kokoro:gongitsune", "kokoro:nezumi", "kokoro:tebukuro",
+             "kokoro:kumo", "kokoro:alpha*0.5+kumo*0.5"]
+    for spec in specs:
         try:
             rows[spec] = measure(spec, texts)
-        except VoiceError as exc:           # piper is an optional extra: `make bench` must not fail on it
+        except VoiceError as exc:           # optional extras: `make bench` must not fail on them
             print(f"{spec}: skipped ({exc})")
-            return
+            continue
         load, synth, audio = rows[spec]
-        print(f"{spec:14s} load {load:5.2f} s  synth {synth:6.2f} s for {audio:6.1f} s audio  RTF {synth / audio:.4f}")
-    base = rows["espeak:en-us"][1] / rows["espeak:en-us"][2]
-    piper = rows["piper:joe"][1] / rows["piper:joe"][2]
+        base = rows["espeak:en-us"][1] / rows["espeak:en-us"][2]
+        print(f"{spec:26s} load {load:5.2f} s  synth {synth:6.2f} s for {audio:6.1f} s audio  RTF {synth / audio:.4f}"
+              f"  ({synth / audio / base:.0f}x espeak)")
+    try:
+        load, took, audio = measure_recogniser(texts)
+        print(f"{'recogniser (whisper tiny.en)':26s} load {load:5.2f} s  transcribe {took:6.2f} s for {audio:6.1f} s "
+              f"audio  RTF {took / audio:.4f}")
+    except Exception as exc:  # noqa: BLE001 - optional: report and go on
+        print(f"recogniser: skipped ({exc})")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"piper/espeak RTF ratio {piper / base:.0f}x   peak RSS {rss:.0f} MB")
+    print(f"peak RSS {rss:.0f} MB")
 
 
 if __name__ == "__main__":

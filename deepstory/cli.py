@@ -10,9 +10,9 @@ from modules.errors import ModelInputError
 from .errors import DeepstoryError
 
 USAGE = """\
-python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--quiet]
+python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--check-speech] [--quiet]
                             [--fom-config YAML --fom-checkpoint FILE --sda-checkpoint FILE]
-       python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4
+       python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4 [--transcript TEXT_FILE]
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
        python run_story.py voices"""
 COMMANDS = ("animate", "serve", "voices")
