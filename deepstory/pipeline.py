@@ -110,9 +110,20 @@ def resolve_cast(story: Story, data_dir: Path | None = None) -> Cast:
 
 
 # ---------------------------------------------------------------------------------------------- voice
+def _recognise_timelines(voice: Voice) -> bool:
+    """Voices without phoneme timings (DCTTS) get them from the recogniser when it is installed."""
+    if voice.has_timeline:
+        return False
+    from .recognizer import recognizer_available
+    return recognizer_available()
+
+
 def _voice_key(voice: Voice, text: str) -> str:
-    return stage_key("voice", {"v": VOICE_STAGE_VERSION, "kind": voice.kind, "engine": voice.version,
-                               "settings": voice.cache_key(), "text": text, "rate": RATE})
+    inputs = {"v": VOICE_STAGE_VERSION, "kind": voice.kind, "engine": voice.version,
+              "settings": voice.cache_key(), "text": text, "rate": RATE}
+    if _recognise_timelines(voice):
+        inputs["timeline"] = "recognised"
+    return stage_key("voice", inputs)
 
 
 def _synthesize_phrase(voice: Voice, text: str) -> dict[str, np.ndarray]:
@@ -122,15 +133,23 @@ def _synthesize_phrase(voice: Voice, text: str) -> dict[str, np.ndarray]:
     trimmed = audio_mod.resample(a[start:end], speech.sample_rate, RATE)
     dur = len(trimmed) / RATE
     shift = start / speech.sample_rate
+    phonemes = speech.phonemes
+    if phonemes is None and _recognise_timelines(voice) and trimmed.size:
+        # the script's words, timed by what the recogniser hears, spoken as espeak phonemes
+        from .recognizer import shared_recognizer
+        from .transcript import align_transcript, word_phonemes
+        words = align_transcript(text, shared_recognizer().transcribe(trimmed, RATE))
+        phonemes = tuple(p._replace(start=p.start + shift, end=p.end + shift) for p in word_phonemes(words)) \
+            if words else None
     syms, times = [], []
-    for p in speech.phonemes or ():
+    for p in phonemes or ():
         s, e = min(max(p.start - shift, 0.0), dur), min(max(p.end - shift, 0.0), dur)
         if e > s:
             syms.append(p.symbol)
             times.append((s, e))
     return {"audio": trimmed, "symbols": np.array(syms, dtype="<U16"),
             "times": np.array(times, np.float64).reshape(-1, 2),
-            "has_phonemes": np.array(speech.phonemes is not None)}
+            "has_phonemes": np.array(phonemes is not None)}
 
 
 def run_voice_stage(story: Story, cast: Cast, cache: StageCache, reporter: Reporter,

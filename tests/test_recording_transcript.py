@@ -84,3 +84,31 @@ def test_given_transcript_is_timed_by_the_recognised_words():
     assert len(cues) == 1 and cues[0].text == "Hello there, dear friend." and cues[0].start == 0.5
     ph = word_phonemes(words)
     assert ph[0].symbol == "_" and ph[0].end == 0.5 and abs(ph[-1].end - 2.2) < 1e-9
+
+
+def test_a_voice_without_timings_gets_them_from_the_recogniser():
+    """DCTTS gives no phoneme timeline; the voice stage recognises the phrase and times the script's words."""
+    pytest.importorskip("piper")
+    from deepstory.pipeline import _synthesize_phrase
+    from deepstory.voices import Speech, Voice, resolve_voice
+
+    class Untimed(Voice):             # a real neural voice with its timings thrown away, as DCTTS gives them
+        kind, has_timeline = "untimed", False
+
+        def __init__(self):
+            super().__init__("untimed:joe")
+            self.inner = resolve_voice("piper:joe")
+
+        def synthesize(self, text: str) -> Speech:
+            s = self.inner.synthesize(text)
+            return Speech(s.audio, s.sample_rate, None)
+
+    voice = Untimed()
+    with voice.inner:
+        out = _synthesize_phrase(voice, "Maybe my mom baked bread.")
+    assert bool(out["has_phonemes"])
+    dur = len(out["audio"]) / 22_050
+    syms = list(out["symbols"])
+    assert syms.count("m") >= 3 and "b" in syms
+    assert (out["times"] >= 0).all() and (out["times"] <= dur + 1e-9).all()
+    assert (out["times"][:, 1] > out["times"][:, 0]).all()

@@ -26,6 +26,7 @@ class Speech:
 class Voice(ABC):
     kind: str = ""        # the spec prefix
     version: str = "1"
+    has_timeline: bool = True   # False: the voice gives no phoneme timings (the pipeline recognises them)
 
     def __init__(self, spec: str):
         self.spec = spec

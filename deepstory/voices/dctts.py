@@ -47,6 +47,7 @@ def _file_stamp(path: Path) -> list[Any]:
 
 class DcttsVoice(Voice):
     kind = "dctts"
+    has_timeline = False
     version = "1"
 
     def __init__(self, spec: str, base_dir: Path | str | None = None, data_dir: Path | str | None = None,
