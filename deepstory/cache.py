@@ -122,7 +122,7 @@ class StageCache:
 
     An entry counts only when its seal matches: a truncated, flipped, emptied or swapped file (or one
     whose writer died before sealing it) is reported once through `on_damage`, deleted and recomputed,
-    never used. Writers either go through `save_arrays`/`write`, or write to `path()` and call `seal()`.
+    never used. Writers go through `save_arrays`/`write`.
     """
 
     def __init__(self, root: str | Path, on_damage: Callable[[str], None] | None = None):
@@ -137,18 +137,19 @@ class StageCache:
     def _seal_path(self, entry: Path) -> Path:
         return entry.with_name(entry.name + SEAL_EXT)
 
-    def seal(self, stage: str, key: str, ext: str) -> None:
-        """Record the digest of an entry just written at `path(stage, key, ext)`."""
+    def write(self, stage: str, key: str, ext: str, write: Callable[[Path], None]) -> Path:
+        """Write an entry with `write(tmp_path)`: its seal is written before the entry is renamed into
+        place, so a reader never finds a finished entry without its seal (and never discards one)."""
         entry = self.path(stage, key, ext)
-        digest, length = _file_digest(entry)
-        atomic_write_text(self._seal_path(entry), f"{digest} {length}\n")
+
+        def write_and_seal(tmp: Path) -> None:
+            write(tmp)
+            digest, length = _file_digest(tmp)
+            atomic_write_text(self._seal_path(entry), f"{digest} {length}\n")
+
+        atomic_write(entry, write_and_seal)
         st = entry.stat()
         self._verified[entry] = (st.st_size, st.st_mtime_ns)
-
-    def write(self, stage: str, key: str, ext: str, write: Callable[[Path], None]) -> Path:
-        """Write an entry atomically with `write(tmp_path)`, then seal it."""
-        entry = atomic_write(self.path(stage, key, ext), write)
-        self.seal(stage, key, ext)
         return entry
 
     def _discard(self, stage: str, key: str, entry: Path, why: str) -> None:

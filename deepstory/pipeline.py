@@ -25,6 +25,7 @@ from modules.errors import ModelInputError, NoFaceError
 from modules.phonemes import Phoneme
 
 from . import audio as audio_mod
+from . import framing
 from .cache import StageCache, atomic_write_text, digest_array, stage_key, sweep_stale_temp
 from .engines import make_animator, make_driver
 from .engines.base import Animator, ClipSpeech, Driver, even_size_within
@@ -269,9 +270,29 @@ def _engine_error(exc: Exception) -> DeepstoryError:
     return EngineError(str(exc))
 
 
+def _clip_size(story: Story, portrait: Portrait) -> tuple[int, int]:
+    """The size an animator renders a portrait at (its own aspect, longest side at most max_side)."""
+    return even_size_within(portrait.image.shape[1], portrait.image.shape[0], story.max_side)
+
+
 def story_frame_size(story: Story, cast: Cast) -> tuple[int, int]:
-    sizes = [even_size_within(p.image.shape[1], p.image.shape[0], story.max_side) for p in cast.portraits.values()]
-    return max(w for w, _ in sizes), max(h for _, h in sizes)
+    return framing.story_frame_size(story.aspect, [_clip_size(story, p) for p in cast.portraits.values()],
+                                    story.max_side)
+
+
+def frame_plans(story: Story, cast: Cast, size: tuple[int, int]) -> dict[str, framing.ClipFrame]:
+    """How each speaker's clips fill the story frame (faces found once per portrait, at clip size)."""
+    from modules.landmarks import detect, face_box
+    from .engines.resize import resize_rgb
+    clips = {}
+    for name, portrait in cast.portraits.items():
+        cs = _clip_size(story, portrait)
+        box = None
+        if story.framing == "fill":
+            mesh = detect(np.ascontiguousarray(resize_rgb(portrait.image, cs)))
+            box = face_box(mesh) if mesh is not None else None
+        clips[name] = (cs, box)
+    return framing.plan_frames(story.framing, size, clips)
 
 
 def render_story(story: Story, out_dir: Path, *, cache_dir: Path | None = None, reporter: Reporter | None = None,
@@ -343,6 +364,7 @@ def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Re
     timings["voice"] = time.perf_counter() - t0
     heard = _check_speech(plans, cache, story, reporter, cancel) if check_speech else None
     size = story_frame_size(story, cast)
+    frames_of = frame_plans(story, cast, size)
     for plan in plans:
         audio, phonemes = clip_speech(plan, cache, story.fps)
         plan.n_frames = len(audio) * story.fps // RATE
@@ -368,7 +390,7 @@ def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Re
     _run_animate_stage(plans, anim, cast, cache, story, reporter, cancel)
     timings["animate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = _assemble_outputs(story, plans, cache, out_dir, size, reporter, cancel)
+    result = _assemble_outputs(story, plans, cache, out_dir, frames_of, reporter, cancel)
     timings["assemble"] = time.perf_counter() - t0
     result.summary = reporter.summary()
     result.speech_check = heard
@@ -449,9 +471,9 @@ def _run_animate_stage(plans: list[ClipPlan], anim: Animator, cast: Cast, cache:
                         audio, phonemes = clip_speech(p, cache, story.fps)
                         speech = ClipSpeech(audio, RATE, phonemes, p.n_frames, story.fps, p.seed)
                         frames = _cancellable(session.render(motion, speech), cancel)
-                        encode_clip(frames, cache.path("animate", p.animate_key, ".mp4"), story.fps,
-                                    session.output_size, expected=p.n_frames)
-                        cache.seal("animate", p.animate_key, ".mp4")
+                        cache.write("animate", p.animate_key, ".mp4",
+                                    lambda tmp: encode_clip(frames, tmp, story.fps, session.output_size,
+                                                            expected=p.n_frames))
                         reporter.step("animate", reused=False, label=p.id)
     except (ModelInputError, OSError) as exc:
         raise _engine_error(exc) from None
@@ -465,24 +487,26 @@ def _cancellable(frames: Iterator[np.ndarray], cancel: Callable[[], bool] | None
         yield f
 
 
-def _story_sized_clip(p: ClipPlan, cache: StageCache, story: Story, size: tuple[int, int],
+def _story_sized_clip(p: ClipPlan, cache: StageCache, story: Story, frame: framing.ClipFrame,
                       cancel: Callable[[], bool] | None) -> Path:
-    """The clip at the story's frame size: the animated clip itself, or a cached letterboxed copy."""
+    """The clip framed for the story (aspect + framing): the animated clip itself when it already is the
+    story's frame, else a cached framed copy (re-made when only the framing changes; never re-animated)."""
     clip = cache.path("animate", p.animate_key, ".mp4")
-    if video_size(clip) == size:
+    if frame.mode == "fit" and video_size(clip) == frame.size:
         return clip
-    key = stage_key("fit", {"animate": p.animate_key, "size": size, "version": "1", "encoder": encoder_id()})
+    key = stage_key("fit", {"animate": p.animate_key, "frame": frame.key(), "version": "2",
+                            "encoder": encoder_id()})
     fitted = cache.path("fit", key, ".mp4")
     if not cache.has("fit", key, ".mp4"):
-        frames = (letterbox(f, size) for f in _cancellable(read_frames(clip), cancel))
-        encode_clip(frames, fitted, story.fps, size, expected=p.n_frames)
-        cache.seal("fit", key, ".mp4")
+        frames = (frame.apply(f) for f in _cancellable(read_frames(clip), cancel))
+        cache.write("fit", key, ".mp4", lambda tmp: encode_clip(frames, tmp, story.fps, frame.size,
+                                                                 expected=p.n_frames))
     return fitted
 
 
 # ------------------------------------------------------------------------------------------- assemble
 def _assemble_outputs(story: Story, plans: list[ClipPlan], cache: StageCache, out_dir: Path,
-                      size: tuple[int, int], reporter: Reporter, cancel: Callable[[], bool] | None) -> RenderResult:
+                      frames_of: dict[str, framing.ClipFrame], reporter: Reporter, cancel: Callable[[], bool] | None) -> RenderResult:
     reporter.stage("assemble", 1)
     check_cancel(cancel)
     cues, clips, frames = [], [], 0
@@ -495,7 +519,7 @@ def _assemble_outputs(story: Story, plans: list[ClipPlan], cache: StageCache, ou
                       "end": round(frames / story.fps, 4), "frames": p.n_frames})
     duration = frames / story.fps
     video = out_dir / f"{story.name}.mp4"
-    assemble([_story_sized_clip(p, cache, story, size, cancel) for p in plans],
+    assemble([_story_sized_clip(p, cache, story, frames_of[p.line.speaker], cancel) for p in plans],
              (clip_speech(p, cache, story.fps)[0] for p in plans), video, fps=story.fps, sample_rate=RATE)
     srt = atomic_write_text(out_dir / f"{story.name}.srt", to_srt(cues))
     vtt = atomic_write_text(out_dir / f"{story.name}.vtt", to_vtt(cues))

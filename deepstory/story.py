@@ -31,7 +31,9 @@ _NAME = r"[^\W\d_][\w .'’-]{0,39}?"
 _PIPE_LINE = re.compile(rf"^\s*({_NAME})\s*\|\s*(.*)$")
 _COLON_LINE = re.compile(rf"^\s*({_NAME})\s*:\s+(.*)$|^\s*({_NAME})\s*:$")
 _TOP_KEYS = {"title", "default_speaker", "speakers", "animator", "driver", "fps", "seed", "max_side",
-             "fom", "sda", "no_face"}
+             "fom", "sda", "no_face", "aspect", "framing"}
+ASPECTS = ("16:9", "9:16", "1:1", "4:3", "3:4", "source")
+FRAMINGS = ("fill", "fit", "blur")
 _SPEAKER_KEYS = {"voice", "portrait", "rate", "pitch", "speed", "gender"}
 ANIMATORS = ("builtin", "fom", "still")
 DRIVERS = ("visemes", "sda", "none")
@@ -69,6 +71,8 @@ class Story:
     seed: int = 0
     max_side: int = 1024
     no_face: str = "error"           # or "still": render a face-less portrait without motion
+    aspect: str = "16:9"             # the story frame's shape (deepstory/framing.py), or "source"
+    framing: str = "fill"            # fill | fit | blur: how each portrait's clip fills that frame
     fom: dict[str, Any] = field(default_factory=dict)
     sda: dict[str, Any] = field(default_factory=dict)
     base_dir: Path = field(default_factory=Path.cwd)
@@ -172,6 +176,15 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
     for key in ("fom", "sda"):
         if meta.get(key) is not None and not isinstance(meta[key], dict):
             raise StoryError(f"front matter: '{key}' must be a mapping like {{checkpoint: path}}")
+    aspect = meta.get("aspect", "16:9")
+    if isinstance(aspect, int) and not isinstance(aspect, bool) and 0 < aspect < 3600:
+        aspect = f"{aspect // 60}:{aspect % 60}"      # YAML 1.1 reads an unquoted 16:9 as base-60 969
+    if aspect not in ASPECTS:
+        raise StoryError(f"front matter: aspect must be one of {', '.join(ASPECTS)}, got {_show(meta.get('aspect'))} "
+                         f"(quote it: aspect: '16:9')")
+    framing = meta.get("framing", "fill")
+    if framing not in FRAMINGS:
+        raise StoryError(f"front matter: framing must be one of {', '.join(FRAMINGS)}, got {_show(framing)}")
     title = meta.get("title")
 
     lines: list[Line] = []
@@ -232,7 +245,7 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
         name=name, title=str(title) if title is not None else name, default_speaker=default,
         speakers=speakers, lines=lines, animator=animator, driver=driver,
         fps=_int(meta, "fps", 25, 1, 60), seed=_int(meta, "seed", 0, 0, 2**31 - 1),
-        max_side=_int(meta, "max_side", 1024, 64, 4096), no_face=no_face,
+        max_side=_int(meta, "max_side", 1024, 64, 4096), no_face=no_face, aspect=aspect, framing=framing,
         fom=dict(meta.get("fom") or {}), sda=dict(meta.get("sda") or {}), base_dir=base,
     )
 

@@ -107,7 +107,7 @@ def test_swap_to_a_portrait_of_another_size_reanimates_only_that_speaker(tmp_pat
     speakers = {"Narrator": {"voice": "espeak:en-us+m3", "portrait": "hopper.jpg"},
                 "Eileen": {"voice": "espeak:en-gb+f3", "portrait": "hopper.jpg"}}
     body = "Narrator: One.\nEileen: Two.\nNarrator: Three.\n"
-    story = make_story_dir(tmp_path / "s", body, speakers=speakers)
+    story = make_story_dir(tmp_path / "s", body, speakers=speakers, extra="aspect: source\nframing: fit")
     cache, out = tmp_path / "cache", tmp_path / "out"
     _render(story, out, cache)
     assert (probe(out / "tale.mp4").width, probe(out / "tale.mp4").height) == (110, 128)   # hopper is 512x600
