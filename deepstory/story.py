@@ -32,6 +32,8 @@ _PIPE_LINE = re.compile(rf"^\s*({_NAME})\s*\|\s*(.*)$")
 _COLON_LINE = re.compile(rf"^\s*({_NAME})\s*:\s+(.*)$|^\s*({_NAME})\s*:$")
 _TOP_KEYS = {"title", "default_speaker", "speakers", "animator", "driver", "fps", "seed", "max_side",
              "fom", "sda", "no_face", "aspect", "framing"}
+ENGINE_KEYS = {"fom": {"config", "checkpoint"},        # FOM yaml + checkpoint paths (relative to the story)
+               "sda": {"checkpoint", "base_image"}}     # SDA model + its aligned base face
 ASPECTS = ("16:9", "9:16", "1:1", "4:3", "3:4", "source")
 FRAMINGS = ("fill", "fit", "blur")
 _SPEAKER_KEYS = {"voice", "portrait", "rate", "pitch", "speed", "gender"}
@@ -173,9 +175,19 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
     no_face = meta.get("no_face", "error")
     if no_face not in ("error", "still"):
         raise StoryError("front matter: no_face must be 'error' or 'still'")
-    for key in ("fom", "sda"):
-        if meta.get(key) is not None and not isinstance(meta[key], dict):
+    for key, known in ENGINE_KEYS.items():
+        value = meta.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
             raise StoryError(f"front matter: '{key}' must be a mapping like {{checkpoint: path}}")
+        unknown = sorted(set(map(str, value)) - known)
+        if unknown:
+            raise StoryError(f"front matter: '{key}' has unknown setting(s) {', '.join(_show(u) for u in unknown)}; "
+                             f"known: {', '.join(sorted(known))}")
+        for k, v in value.items():
+            if not isinstance(v, str) or len(v) > 4096:
+                raise StoryError(f"front matter: '{key}.{k}' must be a file path (text)")
     aspect = meta.get("aspect", "16:9")
     if isinstance(aspect, int) and not isinstance(aspect, bool) and 0 < aspect < 3600:
         aspect = f"{aspect // 60}:{aspect % 60}"      # YAML 1.1 reads an unquoted 16:9 as base-60 969

@@ -63,3 +63,14 @@ def test_viseme_track_is_linear_in_memory():
     # far into the clip the mouth still opens on the vowels and closes on each bilabial
     window = track[39_000:39_012, 0]
     assert window.max() > 0.5 and window.min() < 0.15
+
+
+@pytest.mark.parametrize("text, words", [
+    ("---\nfom: {chekpoint: x.pth}\n---\nNarrator: hi\n", "unknown setting(s) 'chekpoint'; known: checkpoint, config"),
+    ("---\nsda: {base: face.png}\n---\nNarrator: hi\n", "known: base_image, checkpoint"),
+    ("---\nsda: {checkpoint: [1, 2]}\n---\nNarrator: hi\n", "must be a file path"),
+])
+def test_unknown_engine_settings_are_refused_with_the_known_ones(text, words):
+    with pytest.raises(StoryError) as err:
+        parse_story(text)
+    assert words in str(err.value)
