@@ -26,6 +26,7 @@ from modules.phonemes import Phoneme
 
 from . import audio as audio_mod
 from . import framing
+from .captions import hold_cues
 from .cache import StageCache, atomic_write_text, digest_array, stage_key, sweep_stale_temp
 from .engines import make_animator, make_driver
 from .engines.base import Animator, ClipSpeech, Driver, even_size_within
@@ -488,17 +489,23 @@ def _cancellable(frames: Iterator[np.ndarray], cancel: Callable[[], bool] | None
 
 
 def _story_sized_clip(p: ClipPlan, cache: StageCache, story: Story, frame: framing.ClipFrame,
-                      cancel: Callable[[], bool] | None) -> Path:
+                      cancel: Callable[[], bool] | None, burn: list[tuple[float, float, str]] | None = None) -> Path:
     """The clip framed for the story (aspect + framing): the animated clip itself when it already is the
     story's frame, else a cached framed copy (re-made when only the framing changes; never re-animated)."""
     clip = cache.path("animate", p.animate_key, ".mp4")
-    if frame.mode == "fit" and video_size(clip) == frame.size:
+    if frame.mode == "fit" and video_size(clip) == frame.size and not burn:
         return clip
-    key = stage_key("fit", {"animate": p.animate_key, "frame": frame.key(), "version": "2",
-                            "encoder": encoder_id()})
+    inputs = {"animate": p.animate_key, "frame": frame.key(), "version": "2", "encoder": encoder_id()}
+    if burn:
+        inputs["captions"] = [[round(a, 4), round(b, 4), t] for a, b, t in burn]
+    key = stage_key("fit", inputs)
     fitted = cache.path("fit", key, ".mp4")
     if not cache.has("fit", key, ".mp4"):
         frames = (frame.apply(f) for f in _cancellable(read_frames(clip), cancel))
+        if burn:
+            from .captions import CaptionPainter, caption_at
+            painter = CaptionPainter(frame.size)
+            frames = (painter.paint(f, caption_at(burn, (i + 0.5) / story.fps)) for i, f in enumerate(frames))
         cache.write("fit", key, ".mp4", lambda tmp: encode_clip(frames, tmp, story.fps, frame.size,
                                                                  expected=p.n_frames))
     return fitted
@@ -518,8 +525,17 @@ def _assemble_outputs(story: Story, plans: list[ClipPlan], cache: StageCache, ou
         clips.append({"id": p.id, "speaker": p.line.speaker, "line": p.line.number, "start": round(start, 4),
                       "end": round(frames / story.fps, 4), "frames": p.n_frames})
     duration = frames / story.fps
+    cues = hold_cues(cues, duration)
     video = out_dir / f"{story.name}.mp4"
-    assemble([_story_sized_clip(p, cache, story, frames_of[p.line.speaker], cancel) for p in plans],
+    starts = {c["id"]: c["start"] for c in clips}
+
+    def burned(p: ClipPlan) -> list[tuple[float, float, str]] | None:
+        """The captions inside this clip, in its own time (clip-local seconds)."""
+        if story.captions != "burn":
+            return None
+        t0, t1 = starts[p.id], starts[p.id] + p.n_frames / story.fps
+        return [(max(c.start, t0) - t0, min(c.end, t1) - t0, c.text) for c in cues if c.end > t0 and c.start < t1]
+    assemble([_story_sized_clip(p, cache, story, frames_of[p.line.speaker], cancel, burned(p)) for p in plans],
              (clip_speech(p, cache, story.fps)[0] for p in plans), video, fps=story.fps, sample_rate=RATE)
     srt = atomic_write_text(out_dir / f"{story.name}.srt", to_srt(cues))
     vtt = atomic_write_text(out_dir / f"{story.name}.vtt", to_vtt(cues))

@@ -31,7 +31,7 @@ _NAME = r"[^\W\d_][\w .'’-]{0,39}?"
 _PIPE_LINE = re.compile(rf"^\s*({_NAME})\s*\|\s*(.*)$")
 _COLON_LINE = re.compile(rf"^\s*({_NAME})\s*:\s+(.*)$|^\s*({_NAME})\s*:$")
 _TOP_KEYS = {"title", "default_speaker", "speakers", "animator", "driver", "fps", "seed", "max_side",
-             "fom", "sda", "no_face", "aspect", "framing"}
+             "fom", "sda", "no_face", "aspect", "framing", "captions"}
 ENGINE_KEYS = {"fom": {"config", "checkpoint"},        # FOM yaml + checkpoint paths (relative to the story)
                "sda": {"checkpoint", "base_image"}}     # SDA model + its aligned base face
 ASPECTS = ("16:9", "9:16", "1:1", "4:3", "3:4", "source")
@@ -75,6 +75,7 @@ class Story:
     no_face: str = "error"           # or "still": render a face-less portrait without motion
     aspect: str = "16:9"             # the story frame's shape (deepstory/framing.py), or "source"
     framing: str = "fill"            # fill | fit | blur: how each portrait's clip fills that frame
+    captions: str = "off"            # "burn": subtitles drawn into the video as well
     fom: dict[str, Any] = field(default_factory=dict)
     sda: dict[str, Any] = field(default_factory=dict)
     base_dir: Path = field(default_factory=Path.cwd)
@@ -197,6 +198,10 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
     framing = meta.get("framing", "fill")
     if framing not in FRAMINGS:
         raise StoryError(f"front matter: framing must be one of {', '.join(FRAMINGS)}, got {_show(framing)}")
+    captions = meta.get("captions", "off")
+    captions = "off" if captions is False else captions       # YAML 1.1 reads a bare `off` as false
+    if captions not in ("off", "burn"):
+        raise StoryError(f"front matter: captions must be off or burn, got {_show(captions)}")
     title = meta.get("title")
 
     lines: list[Line] = []
@@ -258,6 +263,7 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
         speakers=speakers, lines=lines, animator=animator, driver=driver,
         fps=_int(meta, "fps", 25, 1, 60), seed=_int(meta, "seed", 0, 0, 2**31 - 1),
         max_side=_int(meta, "max_side", 1024, 64, 4096), no_face=no_face, aspect=aspect, framing=framing,
+        captions=captions,
         fom=dict(meta.get("fom") or {}), sda=dict(meta.get("sda") or {}), base_dir=base,
     )
 
