@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .installed import installed
+from .lazy import Lazy
 from .errors import DeepstoryError
 
 INSTALL_HINT = "pip install -r requirements-asr.txt (installed by `make demo`)"
@@ -93,13 +94,9 @@ class Recognizer:
         return [w for w in words if w.text]
 
 
-_shared: Recognizer | None = None
-_shared_lock = threading.Lock()
+_shared: Lazy[Recognizer] = Lazy(Recognizer)
 
 
 def shared_recognizer() -> Recognizer:
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = Recognizer()
-        return _shared
+    """The process's recogniser, loaded on first use."""
+    return _shared.get()

@@ -47,3 +47,11 @@ if [ "$WITH_NEURAL" = 1 ]; then
     touch "$kokoro_stamp"
   fi
 fi
+
+# Test data: the real-speech sample the lip-sync tests measure (pyannote-audio's sample.wav, read from its wheel)
+if [ "$WITH_BROWSER" = 1 ] && ! ls .venv/test-data/pyannote_audio-*.whl >/dev/null 2>&1; then
+  echo "== downloading the real-speech test sample (pyannote-audio wheel, 0.9 MB)"
+  mkdir -p .venv/test-data
+  .venv/bin/pip download -q --disable-pip-version-check --no-deps --only-binary :all: -d .venv/test-data \
+    pyannote-audio==4.0.7
+fi

@@ -18,7 +18,6 @@ import importlib.metadata
 import json
 import os
 import re
-import threading
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ import numpy as np
 from modules.tts.onnx_patch import OnnxPatchError, add_output
 
 from ..installed import installed
+from ..lazy import Lazy
 from ..errors import VoiceError
 from .base import Speech, Voice
 from .piper import timeline
@@ -96,16 +96,11 @@ class _Model:
                 self.styles = {k: npz[k].reshape(npz[k].shape[0], -1).astype(np.float32) for k in npz.files}
 
 
-_model: _Model | None = None
-_model_lock = threading.Lock()
+_model: Lazy[_Model] = Lazy(_Model)        # one session per process, shared by every kokoro voice
 
 
 def _load() -> _Model:
-    global _model
-    with _model_lock:
-        if _model is None:
-            _model = _Model()
-        return _model
+    return _model.get()
 
 
 class KokoroVoice(Voice):
