@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 from pathlib import Path
 
-from modules.errors import ModelInputError
 
-from .errors import DeepstoryError
+from .errors import DeepstoryError, USER_ERRORS
 
 USAGE = """\
 python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--check-speech] [--quiet]
@@ -15,11 +15,11 @@ python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--chec
        python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4 [--transcript TEXT_FILE]
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
        python run_story.py voices"""
-COMMANDS = ("animate", "serve", "voices")
+COMMANDS = ("animate", "voices")
 
 
 def _render_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="run_story.py", usage=USAGE,
+    p = Parser(prog="run_story.py", usage=USAGE,
                                 description="Render a story script into a narrated talking-head MP4 "
                                             "with subtitles (see data/stories/demo.md for the format).")
     p.add_argument("story", help="story file (Markdown-ish text with optional YAML front matter)")
@@ -73,7 +73,7 @@ def _render(argv: list[str]) -> int:
 
 def _animate(argv: list[str]) -> int:
     from .recording import animate_recording
-    p = _Parser(prog="run_story.py animate",
+    p = Parser(prog="run_story.py animate",
                                 description="Lip-sync a portrait to an existing recording with the built-in animator.")
     p.add_argument("--portrait", required=True, help="image with a face")
     p.add_argument("--audio", required=True, help="speech recording (wav, mp3, flac, m4a, ... mono or stereo)")
@@ -97,36 +97,9 @@ def _animate(argv: list[str]) -> int:
 
 def _voices(argv: list[str]) -> int:
     from .voices import list_voices
-    _Parser(prog="run_story.py voices", description="List the voice specs usable here.").parse_args(argv)
+    Parser(prog="run_story.py voices", description="List the voice specs usable here.").parse_args(argv)
     for spec in list_voices(Path(__file__).resolve().parents[1] / "data"):
         print(spec)
-    return 0
-
-
-def _serve(argv: list[str]) -> int:
-    p = _Parser(prog="run_story.py serve", description="Run the Deepstory web studio.")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5000)
-    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                   help="a host name the studio is reached under besides loopback (repeatable); requests with "
-                        "any other Host header are refused (DNS rebinding)")
-    p.add_argument("--data", metavar="DIR", help="stories, uploads and renders (default export/web)")
-    p.add_argument("--cache", metavar="DIR", help="stage cache folder (default export/.cache)")
-    args = p.parse_args(argv)
-    try:
-        from web.app import create_app
-        from web.security import LOOPBACK_HOSTS
-    except ImportError:
-        raise DeepstoryError("the web studio is not part of this build") from None
-    hosts = [*LOOPBACK_HOSTS, *args.allow_host]
-    if args.host not in ("0.0.0.0", "::"):
-        hosts.append(args.host)
-    config = {"ALLOWED_HOSTS": hosts}
-    if args.data:
-        config["DATA_DIR"] = str(Path(args.data).resolve())
-    if args.cache:
-        config["CACHE_DIR"] = str(Path(args.cache).resolve())
-    create_app(config).run(host=args.host, port=args.port, threaded=True)
     return 0
 
 
@@ -134,20 +107,18 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse that reports a usage mistake as one `error:` line (exit 2), not usage + message."""
 
     def error(self, message: str) -> None:
         raise DeepstoryError(f"{message} (see {self.prog} --help)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def run(command: Callable[[list[str]], int], argv: list[str]) -> int:
+    """Run a command the way users see every command: errors as one `error:` line, exit 2."""
     try:
-        if argv and argv[0] in COMMANDS:
-            return {"animate": _animate, "voices": _voices, "serve": _serve}[argv[0]](argv[1:])
-        return _render(argv)
-    except (DeepstoryError, ModelInputError) as exc:
+        return command(argv)
+    except USER_ERRORS as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:          # the file system said no (name too long, not a folder, disk full, ...)
@@ -157,3 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished clips are cached and will be reused next time", file=sys.stderr)
         return 130
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv and argv[0] in COMMANDS:
+        return {"animate": _animate, "voices": _voices}[argv[0]](argv[1:])
+    if argv and argv[0] == "serve":        # the studio lives in web/, which imports deepstory, not the reverse
+        raise DeepstoryError("start the web studio with: python run_story.py serve")
+    return _render(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(_dispatch, list(sys.argv[1:] if argv is None else argv))

@@ -1,4 +1,7 @@
 """Errors a user can cause. Each message says what is wrong and what to do about it."""
+from __future__ import annotations
+
+from modules.errors import ModelInputError
 
 
 class DeepstoryError(Exception):
@@ -23,3 +26,8 @@ class EngineError(DeepstoryError):
 
 class OutputError(DeepstoryError):
     """The output cannot be written."""
+
+
+# What the CLI prints as one line and the studio answers with a 4xx: ours, and bad input to a model
+# (a checkpoint that does not fit its config, an image a model cannot take).
+USER_ERRORS: tuple[type[Exception], ...] = (DeepstoryError, ModelInputError)

@@ -145,6 +145,23 @@ def load_portrait(path: Path, *, mirror: bool = False, label: str | None = None)
     return Portrait(img, hashlib.sha256(img.tobytes() + str(img.shape).encode()).hexdigest(), label)
 
 
+DETECT_SIDE = 1024          # faces are found on a downscaled copy; boxes are scaled back
+
+
+def face_box_of(img: np.ndarray) -> list[float] | None:
+    """[x0, y0, x1, y1] of the face MediaPipe finds in an RGB image, in its pixels; None without a face."""
+    import cv2
+    from modules.landmarks import detect, face_box
+    h, w = img.shape[:2]
+    scale = min(1.0, DETECT_SIDE / max(h, w))
+    small = img if scale == 1.0 else cv2.resize(img, (round(w * scale), round(h * scale)),
+                                                interpolation=cv2.INTER_AREA)
+    mesh = detect(np.ascontiguousarray(small))
+    if mesh is None:
+        return None
+    return [round(float(v) / scale, 1) for v in face_box(mesh)]
+
+
 def default_portrait_for(name: str, taken: set[int]) -> tuple[Path, bool]:
     """A bundled portrait for a speaker without one, stable per name, distinct while they last."""
     file, mirror = BUNDLED[stable_pick(name, len(BUNDLED), taken)]

@@ -16,28 +16,13 @@ import numpy as np
 
 from deepstory.cache import atomic_write_bytes, atomic_write_text
 from deepstory.errors import PortraitError
-from deepstory.portraits import BUNDLED_DIR, decode_image, image_format
+from deepstory.portraits import BUNDLED_DIR, decode_image, face_box_of, image_format
 
 from .ids import is_id, new_id
 
 _BUNDLED_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _EXTS = (".jpg", ".jpeg", ".png", ".webp")
 _STORED_EXTS = (".png", ".jpg")      # how uploads are kept
-DETECT_SIDE = 1024          # faces are found on a downscaled copy; boxes are scaled back
-
-
-def face_box_of(img: np.ndarray) -> list[float] | None:
-    """[x0, y0, x1, y1] of the face MediaPipe finds in an RGB image, in its pixels; None without a face."""
-    import cv2
-    from modules.landmarks import detect, face_box
-    h, w = img.shape[:2]
-    scale = min(1.0, DETECT_SIDE / max(h, w))
-    small = img if scale == 1.0 else cv2.resize(img, (round(w * scale), round(h * scale)),
-                                                interpolation=cv2.INTER_AREA)
-    mesh = detect(np.ascontiguousarray(small))
-    if mesh is None:
-        return None
-    return [round(float(v) / scale, 1) for v in face_box(mesh)]
 
 
 def safe_label(name: object) -> str:

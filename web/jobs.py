@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from deepstory.cache import atomic_write_text
-from deepstory.errors import DeepstoryError
+from deepstory.errors import DeepstoryError, USER_ERRORS
 from deepstory.pipeline import RenderResult
 from deepstory.progress import RenderCancelled, Reporter
-from modules.errors import ModelInputError
 
 from .ids import is_id, new_id
 
@@ -273,7 +272,7 @@ class RenderQueue:
             result = self._render(job, JobReporter(self, job), cancel.is_set, self.folder(job))
         except RenderCancelled as exc:
             status, error = "cancelled", str(exc)
-        except (DeepstoryError, ModelInputError) as exc:
+        except USER_ERRORS as exc:
             status, error = "failed", str(exc)
         except Exception:          # a bug: the log gets the traceback, the user a short message
             log.exception("render %s failed", job.id)

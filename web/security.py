@@ -14,8 +14,7 @@ import secrets
 from flask import Flask, Response, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
-from deepstory.errors import DeepstoryError
-from modules.errors import ModelInputError
+from deepstory.errors import DeepstoryError, USER_ERRORS
 
 log = logging.getLogger(__name__)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -92,10 +91,10 @@ def install(app: Flask) -> None:
     app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
-    @app.errorhandler(DeepstoryError)
-    @app.errorhandler(ModelInputError)
     def _user_error(exc: Exception):
         return _error(400, str(exc))
+    for cls in USER_ERRORS:
+        app.register_error_handler(cls, _user_error)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
