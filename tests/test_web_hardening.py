@@ -124,3 +124,14 @@ def test_subtitles_are_downloads_not_documents(client):
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     vtt = client.get(f"/api/renders/{job['id']}/files/vtt")
     assert vtt.headers["Content-Type"].startswith("text/vtt")
+
+
+@pytest.mark.slow
+def test_download_names_keep_accents(client):
+    story = client.new_story(story_text("Narrator: Hello.\n", title="The Lighthouse at Brézé Point/../x"))
+    job = client.wait(client.render(story["id"])["id"])
+    assert job["status"] == "done", job
+    r = client.get(f"/api/renders/{job['id']}/files/video?download=1")
+    assert r.status_code == 200
+    disposition = r.headers["Content-Disposition"]
+    assert "filename*=UTF-8''the-lighthouse-at-br%C3%A9z%C3%A9-point-x.mp4" in disposition, disposition

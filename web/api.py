@@ -190,7 +190,8 @@ def post_render(story_id: str):
     report = check_story(record["text"], _studio().gallery, animator=animator)
     if report["problems"]:
         raise StoryError("fix the story first: " + "; ".join(p["message"] for p in report["problems"]))
-    name = re.sub(r"[^a-z0-9]+", "-", (report["title"] or "story").lower()).strip("-")[:40] or "story"
+    # the file name keeps the title's letters, accents included (Unicode word characters only: no path tricks)
+    name = re.sub(r"[^\w]+|_", "-", (report["title"] or "story").lower()).strip("-")[:40].strip("-") or "story"
     check_speech = body.get("check_speech") is True if isinstance(body, dict) else False
     job = _studio().renders.submit(story_id=story_id, name=name, title=report["title"], text=record["text"],
                                    animator=animator, check_speech=check_speech)
