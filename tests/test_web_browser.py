@@ -67,11 +67,19 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
     page.wait_for_url("**/stories/s*")
     page.wait_for_selector("body[data-ready]")
 
+    # A broken story cannot be rendered: Render is disabled with the reason.
+    page.fill("#story-text", "---\nanimator: nope\n---\nNarrator: hi\n")
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_function("() => document.querySelectorAll('#problems li').length >= 1")
+    assert page.is_disabled("#render-btn")
+    assert "Fix the problems" in page.inner_text("#render-state")
+
     # Write: the check view lists the parsed lines with their speakers, no render needed.
     page.fill("#story-text", STORY)
     page.get_by_role("button", name="Check").click()
     page.wait_for_function("() => document.querySelectorAll('#lines li').length === 2")
     assert page.inner_text("#lines li:nth-child(2) .who") == "Eileen"
+    assert page.is_enabled("#render-btn") and page.inner_text("#render-state") == ""
     page.get_by_role("button", name="Save").click()
     page.wait_for_function("() => document.querySelector('#save-state').textContent === 'Saved'")
 

@@ -92,7 +92,9 @@ const Render = {
     state.className = "status " + job.status;
     $("#cancel-btn").hidden = !["queued", "running"].includes(job.status);
     $("#cancel-btn").dataset.render = job.id;
-    $("#render-btn").disabled = ["queued", "running"].includes(job.status);
+    const btn = $("#render-btn");
+    btn.dataset.busy = ["queued", "running"].includes(job.status) ? "1" : "";
+    btn.disabled = btn.dataset.busy === "1" || btn.dataset.problems === "1";
     const stages = $("#stages");
     const heard = $("#speech-check");
     heard.hidden = !job.speech_check;
@@ -230,6 +232,13 @@ const Studio = {
     $("#lines").replaceChildren(...check.lines.map(l => el("li", { value: l.number },
       el("span", { class: "who", text: l.speaker }), " ", el("span", { text: l.text }))));
     if (check.animator) $("#animator").value = check.animator;
+    // a broken story cannot be rendered: say why instead of failing after the click
+    const btn = $("#render-btn");
+    btn.dataset.problems = check.problems.length ? "1" : "";
+    btn.disabled = btn.dataset.problems === "1" || btn.dataset.busy === "1";
+    btn.title = check.problems.length ? "Fix the problems listed under Write first" : "";
+    if (check.problems.length) $("#render-state").textContent = "Fix the problems listed under Write to render.";
+    else if ($("#render-state").textContent.startsWith("Fix the problems")) $("#render-state").textContent = "";
     this.showCast(check.speakers);
   },
 
