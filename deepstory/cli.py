@@ -14,8 +14,9 @@ python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--chec
                             [--fom-config YAML --fom-checkpoint FILE --sda-checkpoint FILE]
        python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4 [--transcript TEXT_FILE]
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
-       python run_story.py voices"""
-COMMANDS = ("animate", "voices")
+       python run_story.py voices
+       python run_story.py fom train|reconstruct|export ..."""
+COMMANDS = ("animate", "voices", "fom")
 
 
 def _render_parser() -> argparse.ArgumentParser:
@@ -132,7 +133,8 @@ def run(command: Callable[[list[str]], int], argv: list[str]) -> int:
 
 def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in COMMANDS:
-        return {"animate": _animate, "voices": _voices}[argv[0]](argv[1:])
+        from .fom_cli import fom_main
+        return {"animate": _animate, "voices": _voices, "fom": fom_main}[argv[0]](argv[1:])
     if argv and argv[0] == "serve":        # the studio lives in web/, which imports deepstory, not the reverse
         raise DeepstoryError("start the web studio with: python run_story.py serve")
     return _render(argv)
