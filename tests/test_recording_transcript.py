@@ -66,12 +66,16 @@ def test_transcript_mouth_closes_on_bilabials_and_follows_the_audio(recording):
     from_audio = drv.drive(ClipSpeech(a, 22_050, None, n, 25, 0))[:, 0]
     r_t, r_a = np.corrcoef(env, from_transcript)[0, 1], np.corrcoef(env, from_audio)[0, 1]
     print(f"correlation with the audio envelope: transcript path {r_t:.3f}, audio-only {r_a:.3f}")
-    # the opening comes from the audio in both; the transcript path only adds closures (measured 0.861 vs
-    # 0.881 on this recording): within 0.05 of it
-    assert r_t >= r_a - 0.05 and r_t > 0.75
-    mids = [int((p.start + p.end) / 2 * 25) for p in phonemes if p.symbol in ("m", "b", "p") and p.end - p.start > 0.05]
-    assert len(mids) >= 3
-    assert np.mean(from_transcript[mids]) < 0.05 < 0.2 < np.mean(from_audio[mids])
+    # the opening comes from the audio in both; the transcript path adds lip closures on the quietest frame
+    # near each m/b/p, which can only cost correlation where the envelope is not zero (measured 0.8813 vs
+    # 0.8815 on this recording): equal within 0.002
+    assert r_t >= r_a - 0.002 and r_t > 0.75
+    spans = [(int((p.start - 0.04) * 25), int((p.end + 0.04) * 25) + 1) for p in phonemes
+             if p.symbol in ("m", "b", "p") and p.end - p.start > 0.05]
+    assert len(spans) >= 3
+    # the lips meet during every transcript bilabial; the audio path never shuts them there
+    assert all(from_transcript[lo:hi].min() == 0.0 for lo, hi in spans)
+    assert np.mean([from_audio[lo:hi].min() for lo, hi in spans]) > 0.1
 
 
 def test_given_transcript_is_timed_by_the_recognised_words():

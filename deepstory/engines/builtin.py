@@ -30,18 +30,25 @@ def convolve_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 BILABIALS = frozenset({"m", "b", "p"})
 
 
+BILABIAL_SLACK_S = 0.04   # how far outside its recognised span a bilabial's true closure may lie
+
+
 def _transcript_track(speech: ClipSpeech, audio: np.ndarray, n: int, fps: float) -> np.ndarray:
     """Mouth from a recording with recognised words: the opening follows the audio (word timings from a
     recogniser are too coarse to open and close the jaw syllable by syllable), the lip shapes (spread,
     rounding) follow the transcript's phonemes, and the lips meet on its m/b/p, which audio alone never
-    does (it keeps them ~0.4 open there)."""
+    does (it keeps them ~0.4 open there). The transcript says *that* a bilabial is there, the audio says
+    *when*: the lips close on the quietest frame near it (a stop's closure is silent, a nasal is quieter)."""
     mouth = track_from_audio(audio, speech.sample_rate, n, fps)
     shapes = track_from_phonemes(speech.phonemes, n, fps)
     mouth[:, 1:] = shapes[:, 1:]
+    rms, _ = frame_features(audio, speech.sample_rate, n, fps)
     for p in speech.phonemes:
         if p.symbol.strip("'ˈˌ,") in BILABIALS:
-            centre, half = (p.start + p.end) / 2, max(0.3 * (p.end - p.start), 0.015)
-            mouth[max(0, int((centre - half) * fps)):min(n, int((centre + half) * fps) + 1), 0] = 0.0
+            lo = max(0, int((p.start - BILABIAL_SLACK_S) * fps))
+            hi = min(n, int((p.end + BILABIAL_SLACK_S) * fps) + 1)
+            if hi > lo:
+                mouth[lo + int(np.argmin(rms[lo:hi])), 0] = 0.0
     return mouth
 
 
