@@ -31,6 +31,29 @@ def digest_array(a: np.ndarray) -> str:
     return h.hexdigest()
 
 
+_identities: dict[tuple[str, int, int], str] = {}
+
+
+def file_identity(path: str | os.PathLike) -> str:
+    """The one identity rule for model files in cache keys: the sha256 of the content (a copy on another
+    machine of a cluster gets the same key; a re-saved file with other weights does not), hashed once per
+    process per (path, size, mtime)."""
+    st = os.stat(path)
+    memo = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
+    if memo not in _identities:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _identities[memo] = h.hexdigest()
+    return _identities[memo]
+
+
+def image_digest(image: np.ndarray) -> str:
+    """The one digest of an image's pixels (dtype, shape and bytes) used in cache keys."""
+    return digest_array(image)
+
+
 def stage_key(stage: str, inputs: dict[str, Any]) -> str:
     """The cache key of one stage run: a hash of its name and canonical JSON inputs."""
     blob = json.dumps({"stage": stage, **inputs}, sort_keys=True, separators=(",", ":"), default=str)
@@ -184,6 +207,13 @@ class StageCache:
             return False
         self._verified[entry] = (st.st_size, st.st_mtime_ns)
         return True
+
+    def content_digest(self, stage: str, key: str, ext: str) -> str | None:
+        """The sha256 of a sound entry's bytes (from its verified seal), or None when it is missing: keys
+        of later stages hash this, so they follow what an entry holds, not how it was named."""
+        if not self.has(stage, key, ext):
+            return None
+        return self._seal_path(self.path(stage, key, ext)).read_text(encoding="ascii").split()[0]
 
     def load_arrays(self, stage: str, key: str) -> dict[str, np.ndarray] | None:
         if not self.has(stage, key, ".npz"):

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Callable
 from pathlib import Path
 
 
 from .errors import DeepstoryError, USER_ERRORS
+from .settings import PATHS
 
 USAGE = """\
 python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--check-speech] [--quiet]
+                            [--jobs [N] | --ray auto|ADDRESS|local]
                             [--fom-config YAML --fom-checkpoint FILE --sda-checkpoint FILE]
        python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4 [--transcript TEXT_FILE]
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
@@ -31,6 +34,10 @@ def _render_parser() -> argparse.ArgumentParser:
     p.add_argument("--fom-checkpoint", metavar="FILE", help="FOM checkpoint (default: data/checkpoints/vox-cpk.pth.tar)")
     p.add_argument("--sda-checkpoint", metavar="FILE", help="SDA model (default: data/checkpoints/grid.dat)")
     p.add_argument("--cache", metavar="DIR", help="stage cache folder (default: export/.cache)")
+    p.add_argument("--jobs", nargs="?", type=int, const=0, metavar="N",
+                   help="render clips in N local worker processes (no N: one per CPU core; default: this process)")
+    p.add_argument("--ray", metavar="ADDRESS", help="render clips on a Ray cluster: 'auto' (the running one), "
+                                                    "ray://HOST:10001, or 'local' (start one here)")
     p.add_argument("--check-speech", action="store_true",
                    help="transcribe every spoken line and list those the recogniser hears differently")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary; print only the video path")
@@ -44,15 +51,21 @@ def _render(argv: list[str]) -> int:
     args = _render_parser().parse_args(argv)
     story = load_story(args.story)
     # command-line model paths override the front matter's; relative to where the command runs
-    for value, settings, key in ((args.fom_config, story.fom, "config"), (args.fom_checkpoint, story.fom, "checkpoint"),
-                                 (args.sda_checkpoint, story.sda, "checkpoint")):
-        if value:
-            settings[key] = str(Path(value).resolve())
+    given = {"config": args.fom_config, "checkpoint": args.fom_checkpoint}
+    story.fom = replace(story.fom, **{k: str(Path(v).resolve()) for k, v in given.items() if v})
+    if args.sda_checkpoint:
+        story.sda = replace(story.sda, checkpoint=str(Path(args.sda_checkpoint).resolve()))
     out = Path(args.out) if args.out else Path("export") / story.name
+    if args.jobs is not None and args.jobs < 0:
+        raise DeepstoryError("--jobs must be 1 or more (or given alone: one per CPU core)")
+    from .executors import make_executor
+    from .process_executor import cpu_count
+    executor = make_executor(jobs=(args.jobs or cpu_count()) if args.jobs is not None else None, ray=args.ray)
     reporter = Reporter() if args.quiet else TqdmReporter()
     try:
         result = render_story(story, out, cache_dir=Path(args.cache) if args.cache else default_cache_dir(),
-                              reporter=reporter, animator=args.animator, check_speech=args.check_speech)
+                              reporter=reporter, animator=args.animator, check_speech=args.check_speech,
+                              executor=executor)
     finally:
         reporter.close()            # so an error prints on its own line, not inside a progress bar
     if not args.quiet:
@@ -99,7 +112,7 @@ def _animate(argv: list[str]) -> int:
 def _voices(argv: list[str]) -> int:
     from .voices import list_voices
     Parser(prog="run_story.py voices", description="List the voice specs usable here.").parse_args(argv)
-    for spec in list_voices(Path(__file__).resolve().parents[1] / "data"):
+    for spec in list_voices(PATHS.data):
         print(spec)
     return 0
 

@@ -1,18 +1,18 @@
 """Loading portraits: verified images only, with size limits, and the bundled defaults."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .cache import image_digest
 from .errors import PortraitError
+from .settings import PATHS
 from .native_stderr import quiet_native_stderr
 from .stable_pick import stable_pick
 
-REPO = Path(__file__).resolve().parents[1]
-BUNDLED_DIR = REPO / "data" / "portraits"
+BUNDLED_DIR = PATHS.portraits
 BUNDLED = [("grace_hopper.jpg", False), ("astronaut.jpg", False), ("grace_hopper.jpg", True), ("astronaut.jpg", True)]
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 40_000_000          # decompression-bomb guard: checked from the header before decoding
@@ -142,7 +142,7 @@ def load_portrait(path: Path, *, mirror: bool = False, label: str | None = None)
     img = decode_image(data, f"portrait {label}")
     if mirror:
         img = np.ascontiguousarray(img[:, ::-1])
-    return Portrait(img, hashlib.sha256(img.tobytes() + str(img.shape).encode()).hexdigest(), label)
+    return Portrait(img, image_digest(img), label)
 
 
 DETECT_SIDE = 1024          # faces are found on a downscaled copy; boxes are scaled back

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StoryError
+from .settings import ENGINE_SETTINGS, BuiltinSettings, FomSettings, SdaSettings, SettingsError, from_mapping
 from .front_matter import load_front_matter, split_front_matter
 from .text import Sentence, sentences_of
 
@@ -31,9 +32,7 @@ _NAME = r"[^\W\d_][\w .'’-]{0,39}?"
 _PIPE_LINE = re.compile(rf"^\s*({_NAME})\s*\|\s*(.*)$")
 _COLON_LINE = re.compile(rf"^\s*({_NAME})\s*:\s+(.*)$|^\s*({_NAME})\s*:$")
 _TOP_KEYS = {"title", "default_speaker", "speakers", "animator", "driver", "fps", "seed", "max_side",
-             "fom", "sda", "no_face", "aspect", "framing", "captions"}
-ENGINE_KEYS = {"fom": {"config", "checkpoint"},        # FOM yaml + checkpoint paths (relative to the story)
-               "sda": {"checkpoint", "base_image"}}     # SDA model + its aligned base face
+             "fom", "sda", "builtin", "no_face", "aspect", "framing", "captions"}
 ASPECTS = ("16:9", "9:16", "1:1", "4:3", "3:4", "source")
 FRAMINGS = ("fill", "fit", "blur")
 _SPEAKER_KEYS = {"voice", "portrait", "rate", "pitch", "speed", "gender"}
@@ -76,8 +75,9 @@ class Story:
     aspect: str = "16:9"             # the story frame's shape (deepstory/framing.py), or "source"
     framing: str = "fill"            # fill | fit | blur: how each portrait's clip fills that frame
     captions: str = "off"            # "burn": subtitles drawn into the video as well
-    fom: dict[str, Any] = field(default_factory=dict)
-    sda: dict[str, Any] = field(default_factory=dict)
+    fom: FomSettings = field(default_factory=FomSettings)            # `fom:` front matter
+    sda: SdaSettings = field(default_factory=SdaSettings)            # `sda:` front matter
+    builtin: BuiltinSettings = field(default_factory=BuiltinSettings)  # `builtin:` front matter
     base_dir: Path = field(default_factory=Path.cwd)
 
 
@@ -176,19 +176,10 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
     no_face = meta.get("no_face", "error")
     if no_face not in ("error", "still"):
         raise StoryError("front matter: no_face must be 'error' or 'still'")
-    for key, known in ENGINE_KEYS.items():
-        value = meta.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            raise StoryError(f"front matter: '{key}' must be a mapping like {{checkpoint: path}}")
-        unknown = sorted(set(map(str, value)) - known)
-        if unknown:
-            raise StoryError(f"front matter: '{key}' has unknown setting(s) {', '.join(_show(u) for u in unknown)}; "
-                             f"known: {', '.join(sorted(known))}")
-        for k, v in value.items():
-            if not isinstance(v, str) or len(v) > 4096:
-                raise StoryError(f"front matter: '{key}.{k}' must be a file path (text)")
+    try:                       # typed engine settings (deepstory/settings.py), checked now, not at render time
+        engines = {key: from_mapping(cls, meta.get(key), key) for key, cls in ENGINE_SETTINGS.items()}
+    except SettingsError as exc:
+        raise StoryError(f"front matter: {exc}") from None
     aspect = meta.get("aspect", "16:9")
     if isinstance(aspect, int) and not isinstance(aspect, bool) and 0 < aspect < 3600:
         aspect = f"{aspect // 60}:{aspect % 60}"      # YAML 1.1 reads an unquoted 16:9 as base-60 969
@@ -264,7 +255,7 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
         fps=_int(meta, "fps", 25, 1, 60), seed=_int(meta, "seed", 0, 0, 2**31 - 1),
         max_side=_int(meta, "max_side", 1024, 64, 4096), no_face=no_face, aspect=aspect, framing=framing,
         captions=captions,
-        fom=dict(meta.get("fom") or {}), sda=dict(meta.get("sda") or {}), base_dir=base,
+        fom=engines["fom"], sda=engines["sda"], builtin=engines["builtin"], base_dir=base,
     )
 
 

@@ -66,9 +66,12 @@ def test_viseme_track_is_linear_in_memory():
 
 
 @pytest.mark.parametrize("text, words", [
-    ("---\nfom: {chekpoint: x.pth}\n---\nNarrator: hi\n", "unknown setting(s) 'chekpoint'; known: checkpoint, config"),
-    ("---\nsda: {base: face.png}\n---\nNarrator: hi\n", "known: base_image, checkpoint"),
+    ("---\nfom: {chekpoint: x.pth}\n---\nNarrator: hi\n", "unknown setting(s) 'chekpoint'; known: config, checkpoint, batch_size, crop_scale"),
+    ("---\nsda: {base: face.png}\n---\nNarrator: hi\n", "known: checkpoint, base_image, fast"),
     ("---\nsda: {checkpoint: [1, 2]}\n---\nNarrator: hi\n", "must be a file path"),
+    ("---\nfom: {batch_size: 0}\n---\nNarrator: hi\n", "'fom.batch_size' must be a whole number from 1"),
+    ("---\nsda: {fast: 'yes'}\n---\nNarrator: hi\n", "'sda.fast' must be true or false"),
+    ("---\nbuiltin: {flowres: 32}\n---\nNarrator: hi\n", "known: flow_res, batch"),
 ])
 def test_unknown_engine_settings_are_refused_with_the_known_ones(text, words):
     with pytest.raises(StoryError) as err:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from deepstory.settings import PATHS
 from deepstory.errors import DeepstoryError, StoryError
 from deepstory.front_matter import load_front_matter, split_front_matter
 from deepstory.portraits import default_portrait_for
@@ -21,8 +21,7 @@ from deepstory.voices import list_voices, resolve_voice
 
 from .gallery import Gallery
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "data"
+REPO, DATA = PATHS.repo, PATHS.data
 _LINE_NO = re.compile(r"^line (\d+):")
 _ok_voices: set[str] = set()
 _voices_lock = threading.Lock()
@@ -97,8 +96,8 @@ def check_story(text: str, gallery: Gallery, *, animator: str | None = None,
     if story.animator not in animators:
         problems.append({"line": None, "message": f"animator {story.animator!r} is not available here; "
                                                   f"choose one of: {', '.join(animators)}"})
-    for key in ("fom", "sda"):
-        if getattr(story, key):
+    for key in ("fom", "sda"):       # paths to model files: the studio never opens a path a page names
+        if any(getattr(getattr(story, key), f, None) for f in ("config", "checkpoint", "base_image")):
             problems.append({"line": None, "message": f"'{key}:' settings name files and are not accepted in "
                                                       f"the studio; use the command line for custom checkpoints"})
     taken: set[int] = set()

@@ -1,45 +1,48 @@
-"""Choosing the driver and animator a story asks for."""
+"""Choosing the driver and animator a story asks for, from its typed settings."""
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
-from typing import Any
 
 from ..errors import EngineError
+from ..settings import PATHS, BuiltinSettings, FomSettings, SdaSettings
 from .base import Animator, Driver
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "data"
+ANIMATORS = {"builtin": "builtin:BuiltinAnimator", "fom": "fom:FomEngine", "still": "still:StillAnimator"}
 
 
-def _path_setting(settings: dict[str, Any], key: str, default: Path, base_dir: Path) -> Path:
-    value = settings.get(key)
-    if value is None:
-        return default
-    p = Path(str(value)).expanduser()
-    return p if p.is_absolute() else base_dir / p
+def animator_class(name: str) -> type[Animator]:
+    if name not in ANIMATORS:
+        raise EngineError(f"unknown animator {name!r}; choose {', '.join(ANIMATORS)}")
+    module, cls = ANIMATORS[name].split(":")
+    return getattr(import_module(f"{__name__}.{module}"), cls)
 
 
-def make_animator(name: str, *, max_side: int, settings: dict[str, Any] | None = None,
-                  base_dir: Path = REPO) -> Animator:
+def default_driver(animator: str) -> str:
+    """What drives an animator when the story does not say (each animator class owns this policy)."""
+    return animator_class(animator).default_driver
+
+
+def make_animator(name: str, *, max_side: int, fom: FomSettings | None = None,
+                  builtin: BuiltinSettings | None = None, base_dir: Path = PATHS.repo) -> Animator:
     """The animator `name` ('builtin', 'fom', 'still'); EngineError if it cannot run here."""
-    settings = settings or {}
     if name == "still":
         from .still import StillAnimator
         return StillAnimator(max_side=max_side)
     if name == "builtin":
         from .builtin import BuiltinAnimator
-        return BuiltinAnimator(max_side=max_side)
+        b = builtin or BuiltinSettings()
+        return BuiltinAnimator(max_side=max_side, flow_res=b.flow_res, batch=b.batch)
     if name == "fom":
         from .fom import FomEngine
-        config = _path_setting(settings, "config", DATA / "fom" / "vox-256.yaml", base_dir)
-        checkpoint = _path_setting(settings, "checkpoint", DATA / "checkpoints" / "vox-cpk.pth.tar", base_dir)
-        return FomEngine(config, checkpoint, max_side=max_side)
+        f = fom or FomSettings()
+        return FomEngine(f.config_path(base_dir), f.checkpoint_path(base_dir), max_side=max_side,
+                         batch_size=f.batch_size, crop_scale=f.crop_scale)
     raise EngineError(f"unknown animator {name!r}; choose builtin, fom or still")
 
 
-def make_driver(name: str, *, settings: dict[str, Any] | None = None, base_dir: Path = REPO) -> Driver:
+def make_driver(name: str, *, sda: SdaSettings | None = None, base_dir: Path = PATHS.repo) -> Driver:
     """The driver `name` ('visemes', 'sda', 'none')."""
-    settings = settings or {}
     if name == "none":
         from .still import NoMotion
         return NoMotion()
@@ -48,8 +51,6 @@ def make_driver(name: str, *, settings: dict[str, Any] | None = None, base_dir: 
         return VisemeDriver()
     if name == "sda":
         from .sda import SdaDriver
-        checkpoint = _path_setting(settings, "checkpoint", DATA / "checkpoints" / "grid.dat", base_dir)
-        base_image = settings.get("base_image")
-        base = _path_setting(settings, "base_image", DATA, base_dir) if base_image else None
-        return SdaDriver(checkpoint, base_image=base)
+        s = sda or SdaSettings()
+        return SdaDriver(s.checkpoint_path(base_dir), base_image=s.base_image_path(base_dir), fast=s.fast)
     raise EngineError(f"unknown driver {name!r}; choose visemes, sda or none")

@@ -17,7 +17,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from modules.errors import NoFaceError
 from modules.phonemes import Phoneme
+
+from ..errors import PortraitError
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,27 @@ class Animator(_Engine):
         portrait before any work. Animators that need no face (or cannot tell cheaply) say True."""
         return True
 
+    def open_speaker(self, portrait: np.ndarray, *, label: str, speaker: str, no_face: str) -> SpeakerSession:
+        """`speaker()` with the face-less-portrait policy: `no_face: still` shows such a portrait without
+        motion, `error` refuses it with a message saying what to do."""
+        try:
+            return self.speaker(portrait, label=label)
+        except NoFaceError:
+            if no_face == "still":
+                from .still import StillAnimator
+                return StillAnimator(max_side=getattr(self, "max_side", 1024)).speaker(portrait, label=label)
+            raise no_face_error(label, speaker) from None
+
     @abstractmethod
     def speaker(self, portrait: np.ndarray, *, label: str = "portrait") -> SpeakerSession:
         """Prepare one portrait (HxWx3 uint8 RGB). Raises `modules.errors.NoFaceError` (message naming
         `label`) when the animator needs a face and finds none."""
+
+
+def no_face_error(label: str, speaker: str) -> PortraitError:
+    return PortraitError(f"no face found in portrait {label} (speaker {speaker}); use an image with a "
+                         f"clearly visible face, or set 'no_face: still' in the front matter to show it "
+                         f"without motion")
 
 
 def even_size_within(width: int, height: int, longest: int) -> tuple[int, int]:

@@ -6,7 +6,6 @@ renders them on a portrait with the landmark-anchored warp in `modules.facewarp`
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Iterator
 
 import numpy as np
@@ -16,6 +15,7 @@ from modules.facewarp import CHANNELS, FaceWarpRenderer, blinks, sway, track_fro
 from modules.facewarp.audio_track import frame_features, speech_gate
 from modules.facewarp.motion import BLINK, OPEN, PITCH, check
 
+from ..cache import image_digest
 from .base import Animator, ClipSpeech, Driver, SpeakerSession, even_size_within
 
 
@@ -134,7 +134,7 @@ class BuiltinAnimator(Animator):
 
     def _landmarks(self, image: np.ndarray) -> np.ndarray | None:
         from modules.facewarp.locate import find_face
-        key = hashlib.sha256(image.tobytes() + repr(image.shape).encode()).hexdigest()
+        key = image_digest(image)
         if key not in self._meshes:
             self._meshes[key] = find_face(image)
         return self._meshes[key]

@@ -8,7 +8,6 @@ mask.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from itertools import chain, islice, repeat
 from pathlib import Path
@@ -21,16 +20,18 @@ from modules.errors import NoFaceError
 from modules.facecrop import Crop, feather_mask, paste, square_around
 from modules.fom import FomAnimator
 
+from ..cache import file_identity
 from ..errors import EngineError
+from ..settings import PATHS
 from .base import Animator, ClipSpeech, SpeakerSession, even_size_within
 from .resize import resize_rgb
 
-DEFAULT_CONFIG = Path("data/fom/vox-256.yaml")
-DEFAULT_CHECKPOINT = Path("data/checkpoints/vox-cpk.pth.tar")
+DEFAULT_CONFIG = PATHS.data / "fom" / "vox-256.yaml"
+DEFAULT_CHECKPOINT = PATHS.checkpoints / "vox-cpk.pth.tar"
 CHECKPOINT_HELP = ("Download vox-cpk.pth.tar (or vox-adv-cpk.pth.tar with data/fom/vox-adv-256.yaml) from the "
                    "links in the first-order-model README "
                    "(https://github.com/AliaksandrSiarohin/first-order-model#pre-trained-checkpoint) and put it "
-                   f"at {DEFAULT_CHECKPOINT}, or point the story's front matter at it: `fom: {{checkpoint: PATH}}`.")
+                   f"at {DEFAULT_CHECKPOINT.relative_to(PATHS.repo)}, or point the story's front matter at it: `fom: {{checkpoint: PATH}}`.")
 
 
 class FomSession(SpeakerSession):
@@ -91,10 +92,7 @@ class FomEngine(Animator):
         self._animator: FomAnimator | None = None
 
     def cache_key(self) -> dict[str, Any]:
-        stat = self.checkpoint_path.stat()
-        return {"config": hashlib.sha256(self.config_path.read_bytes()).hexdigest()[:16],
-                # Hashing a 700 MB checkpoint per run is too slow; its name, size and mtime identify it.
-                "checkpoint": [self.checkpoint_path.name, stat.st_size, int(stat.st_mtime)],
+        return {"config": file_identity(self.config_path), "checkpoint": file_identity(self.checkpoint_path),
                 "max_side": self.max_side, "crop_scale": self.crop_scale}
 
     def __enter__(self) -> "FomEngine":

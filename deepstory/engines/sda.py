@@ -12,7 +12,6 @@ rates match) and then padded by repeating the last frame, or trimmed, to exactly
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -21,31 +20,16 @@ import numpy as np
 
 from modules.errors import CheckpointError, NoFaceError
 
+from ..cache import file_identity, image_digest
 from ..errors import EngineError, PortraitError
+from ..settings import PATHS
 from .base import ClipSpeech, Driver
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_BASE_IMAGE = REPO / "data" / "sda" / "astronaut-face.png"
-DEFAULT_CHECKPOINT = REPO / "data" / "checkpoints" / "grid.dat"   # as deepstory.engines.make_driver
+DEFAULT_BASE_IMAGE = PATHS.data / "sda" / "astronaut-face.png"
+DEFAULT_CHECKPOINT = PATHS.checkpoints / "grid.dat"
 WHERE_TO_GET = ("download grid.dat from the Speech-Driven Animation project "
                 "(https://github.com/DinoMan/speech-driven-animation, see its README: pre-trained models, "
                 "file sda/data/grid.dat in Git LFS) and put it there, or set sda.checkpoint in the story")
-
-_digests: dict[tuple[str, int, int], str] = {}
-
-
-def file_digest(path: str | os.PathLike) -> str:
-    """sha256 of a file, remembered per (path, size, mtime) so a story hashes its checkpoint once."""
-    st = os.stat(path)
-    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
-    if key not in _digests:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _digests[key] = h.hexdigest()
-    return _digests[key]
-
 
 def read_rgb(path: str | os.PathLike) -> np.ndarray:
     """HxWx3 uint8 RGB pixels of an image file."""
@@ -108,7 +92,7 @@ class SdaDriver(Driver):
             raise EngineError(f"SDA model file not found: {self.checkpoint} (expected grid.dat, or timit.dat / "
                               f"crema.dat): {WHERE_TO_GET}")
         if base_image is None:
-            self._base_label, self._base = str(DEFAULT_BASE_IMAGE.relative_to(REPO)), None
+            self._base_label, self._base = str(DEFAULT_BASE_IMAGE.relative_to(PATHS.repo)), None
         elif isinstance(base_image, np.ndarray):
             self._base_label, self._base = "base image array", np.ascontiguousarray(base_image)
         else:
@@ -132,10 +116,9 @@ class SdaDriver(Driver):
     def cache_key(self) -> dict[str, Any]:
         if self._base_digest is None:                  # the pipeline asks once per clip
             base = self._base_pixels()
-            self._base_digest = hashlib.sha256(np.ascontiguousarray(base).tobytes()
-                                               + repr(base.shape).encode()).hexdigest()
+            self._base_digest = image_digest(np.ascontiguousarray(base))
         return {
-            "checkpoint_sha256": file_digest(self.checkpoint),
+            "checkpoint_sha256": file_identity(self.checkpoint),
             "base_image_sha256": self._base_digest,
             "alignment": "mediapipe-5pt-similarity",
             "resampler": "soxr-HQ",

@@ -7,16 +7,16 @@ comes at the voice's own rate and without a phoneme timeline.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from modules.errors import ModelInputError
 
+from ..cache import file_identity
 from ..errors import VoiceError
+from ..settings import PATHS
 from .base import Speech, Voice
 
-REPO = Path(__file__).resolve().parents[2]
 HPARAMS_FILE = "hparams.json"
 
 
@@ -40,11 +40,6 @@ def _voice_folder_problem(folder: Path) -> str | None:
     return f"it has no {' and no '.join(missing)}" if missing else None
 
 
-def _file_stamp(path: Path) -> list[Any]:
-    st = path.stat()
-    return [path.name, st.st_size, st.st_mtime_ns]
-
-
 class DcttsVoice(Voice):
     kind = "dctts"
     has_timeline = False
@@ -57,7 +52,7 @@ class DcttsVoice(Voice):
         if not folder:
             raise VoiceError(f"voice {spec!r} names no folder; write it like 'dctts:Geralt' or "
                              f"'dctts:data/dctts/Geralt'")
-        data_dir = Path(data_dir) if data_dir is not None else REPO / "data"
+        data_dir = Path(data_dir) if data_dir is not None else PATHS.data
         tried = _candidates(folder, Path(base_dir) if base_dir is not None else None, data_dir)
         found = next((p for p in tried if p.is_dir()), None)
         if found is None:
@@ -74,13 +69,13 @@ class DcttsVoice(Voice):
         self._depth = 0
 
     def cache_key(self) -> dict[str, Any]:
-        """Changes when the checkpoints or hparams change (size + mtime, not a hash of ~550 MB)."""
+        """Changes when the checkpoints or hparams change (their content: deepstory.cache.file_identity)."""
         t2m = sorted(self.folder.glob("t2m*.pth"))[0]
-        key: dict[str, Any] = {"voice": self.folder.name, "t2m": _file_stamp(t2m),
-                               "ssrn": _file_stamp(self.folder / "ssrn.pth")}
+        key: dict[str, Any] = {"voice": self.folder.name, "t2m": file_identity(t2m),
+                               "ssrn": file_identity(self.folder / "ssrn.pth")}
         hp = self.folder / HPARAMS_FILE
         if hp.is_file():
-            key["hparams"] = hashlib.sha256(hp.read_bytes()).hexdigest()
+            key["hparams"] = file_identity(hp)
         return key
 
     def _load(self):
