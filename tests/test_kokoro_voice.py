@@ -80,7 +80,6 @@ def test_story_with_kokoro_and_piper_voices_renders_with_phoneme_visemes(tmp_pat
     pytest.importorskip("piper", reason="piper comes with `make test`")
     from deepstory.engines.base import ClipSpeech
     from deepstory.engines.builtin import VisemeDriver
-    from deepstory.pipeline import Cast, clip_speech, run_voice_stage  # noqa: F401
     from deepstory.pipeline import render_story
     from deepstory.progress import Reporter
     from deepstory.story import load_story

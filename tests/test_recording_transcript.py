@@ -93,7 +93,7 @@ def test_given_transcript_is_timed_by_the_recognised_words():
 def test_a_voice_without_timings_gets_them_from_the_recogniser():
     """DCTTS gives no phoneme timeline; the voice stage recognises the phrase and times the script's words."""
     pytest.importorskip("piper")
-    from deepstory.pipeline import _synthesize_phrase
+    from deepstory.voice_stage import synthesize_phrase
     from deepstory.voices import Speech, Voice, resolve_voice
 
     class Untimed(Voice):             # a real neural voice with its timings thrown away, as DCTTS gives them
@@ -109,7 +109,7 @@ def test_a_voice_without_timings_gets_them_from_the_recogniser():
 
     voice = Untimed()
     with voice.inner:
-        out = _synthesize_phrase(voice, "Maybe my mom baked bread.")
+        out = synthesize_phrase(voice, "Maybe my mom baked bread.")
     assert bool(out["has_phonemes"])
     dur = len(out["audio"]) / 22_050
     syms = list(out["symbols"])

@@ -44,7 +44,7 @@ def test_piper_is_understood():
 def test_check_speech_flags_the_line_whose_audio_says_other_words(tmp_path):
     pytest.importorskip("piper")
     from deepstory.cache import StageCache
-    from deepstory.pipeline import _synthesize_phrase, _voice_key
+    from deepstory.voice_stage import synthesize_phrase, voice_key
     from deepstory.voices import resolve_voice
     lines = ["The station had been quiet for three days.", "Do you read me?", "We are not alone out here."]
     body = "".join(f"Narrator: {t}\n" for t in lines)
@@ -60,8 +60,8 @@ def test_check_speech_flags_the_line_whose_audio_says_other_words(tmp_path):
     # The phrase of line 2 now holds the audio of other words (a stale or wrong voice entry).
     voice = resolve_voice("piper:joe")
     with voice:
-        wrong = _synthesize_phrase(voice, "Bananas are yellow and sweet.")
-    StageCache(cache).save_arrays("voice", _voice_key(voice, "Do you read me?"), **wrong)
+        wrong = synthesize_phrase(voice, "Bananas are yellow and sweet.")
+    StageCache(cache).save_arrays("voice", voice_key(voice, "Do you read me?"), **wrong)
     r = run_cli(str(story), "-o", str(tmp_path / "o"), "--cache", str(cache), "--check-speech", "-q")
     assert r.returncode == 0, r.stderr[-2000:]
     flagged = [ln for ln in r.stderr.splitlines() if ln.strip().startswith("line ")]
