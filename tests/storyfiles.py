@@ -10,6 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from deepstory.pipeline import render_story
+from deepstory.progress import Reporter
+from deepstory.story import load_story
+
 REPO = Path(__file__).resolve().parents[1]
 PORTRAITS = REPO / "data" / "portraits"
 
@@ -54,3 +58,39 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """`python run_story.py ARGS` in a fresh process, as a user runs it."""
     return subprocess.run([sys.executable, str(REPO / "run_story.py"), *args], capture_output=True, text=True,
                           cwd=cwd or REPO, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+TWO = {"Narrator": {"voice": "espeak:en-us+m3", "portrait": "hopper.jpg"},
+       "Eileen": {"voice": "espeak:en-gb+f3", "portrait": "astronaut.jpg"}}
+TWO_BODY = "Narrator: The night was cold.\nEileen: I hate portals.\n"
+
+
+class LogReporter(Reporter):
+    """A quiet reporter that keeps every logged message (retries, cache damage) and can watch steps."""
+
+    def __init__(self, on_step=None) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+        self.on_step = on_step
+
+    def log(self, message: str) -> None:
+        self.messages.append(message)
+
+    def step(self, name: str, *, reused: bool, label: str = "") -> None:
+        super().step(name, reused=reused, label=label)
+        if self.on_step is not None:
+            self.on_step(name)
+
+
+def render(story: Path, out: Path, cache: Path, **kw) -> LogReporter:
+    """`render_story` of a story file, quietly: its reporter (counts, messages), the result as `.result`."""
+    rep = kw.pop("reporter", None) or LogReporter()
+    rep.result = render_story(load_story(story), out, cache_dir=cache, reporter=rep, **kw)
+    return rep
+
+
+def maxdiff(a, b) -> float:
+    """Largest absolute difference of two same-shaped arrays (float64)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    return float(np.abs(a - b).max()) if a.size else 0.0

@@ -9,29 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from deepstory.pipeline import render_story
-from deepstory.progress import Reporter
-from deepstory.story import load_story
-from storyfiles import make_story_dir
+from storyfiles import make_story_dir, render
 
 BODY = "Narrator: The night was cold.\nEileen: I hate portals.\nNarrator: So do I.\n"
 CAST = {"Narrator": {"voice": "espeak:en-us", "portrait": "hopper.jpg"},
         "Eileen": {"voice": "espeak:en-gb+f3", "portrait": "astronaut.jpg"}}
-
-
-class LogReporter(Reporter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[str] = []
-
-    def log(self, message: str) -> None:
-        self.messages.append(message)
-
-
-def _render(story: Path, out: Path, cache: Path) -> LogReporter:
-    rep = LogReporter()
-    render_story(load_story(story), out, cache_dir=cache, reporter=rep)
-    return rep
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +21,7 @@ def clean(tmp_path_factory):
     """A rendered story and its cache, kept pristine; each test damages a copy."""
     root = tmp_path_factory.mktemp("clean")
     story = make_story_dir(root / "s", BODY, speakers=CAST, animator="builtin")
-    _render(story, root / "out", root / "cache")
+    render(story, root / "out", root / "cache")
     return story, root / "cache", (root / "out" / "tale.mp4").read_bytes()
 
 
@@ -73,14 +55,14 @@ def test_damaged_clip_or_motion_is_remade_and_output_is_identical(tmp_path, clea
     entries = _entries(cache, stage, ext)
     assert len(entries) >= 2
     _damage(kind, entries[0], entries[1])
-    rep = _render(story, tmp_path / "out", cache)
+    rep = render(story, tmp_path / "out", cache)
     remade = 2 if kind == "swap" else 1
     assert rep.rendered[stage] == remade, rep.summary()
     assert sum("discarded" in m for m in rep.messages) == remade, rep.messages
     assert rep.rendered["voice"] == 0
     assert (tmp_path / "out" / "tale.mp4").read_bytes() == clean_mp4
     # healed: a third run reports nothing and remakes nothing
-    again = _render(story, tmp_path / "out2", cache)
+    again = render(story, tmp_path / "out2", cache)
     assert not again.messages and again.rendered[stage] == 0
 
 
@@ -92,7 +74,7 @@ def test_damaged_voice_entry_is_spoken_again(tmp_path, clean, kind):
     shutil.copytree(pristine, cache)
     entries = _entries(cache, "voice", ".npz")
     _damage(kind, entries[0], entries[1])
-    rep = _render(story, tmp_path / "out", cache)
+    rep = render(story, tmp_path / "out", cache)
     assert rep.rendered["voice"] == 1 and rep.reused["voice"] >= 2
     assert sum("discarded" in m for m in rep.messages) == 1
     assert (tmp_path / "out" / "tale.mp4").stat().st_size > 0

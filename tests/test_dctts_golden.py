@@ -1,8 +1,8 @@
 """DCTTS parity with the golden case made by the original code (shared/fixtures/dctts/case-tiny.npz).
 
 Tolerances are the fixture README's. One exception, measured and explained in `test_audio_end_to_end`:
-the waveform after a full synthesis is compared with looser bounds, because Griffin-Lim + de-emphasis
-amplify 1-ulp float32 differences of the magnitude far beyond the README's waveform tolerances.
+the waveform after a full synthesis (wav_float and what follows it) gets the band that one float32 ulp of
+the magnitude produces, because Griffin-Lim + de-emphasis amplify that ulp past the README's 1e-4.
 """
 from __future__ import annotations
 
@@ -80,17 +80,19 @@ def test_network_arrays(synthesis, case):
 
 
 def test_audio_end_to_end(synthesis, case):
-    """Lengths and trimming exact; samples close. Perturbing the golden magnitude by +-1 ulp alone moves
-    wav_deemph by 1e-4..4e-4 and wav_int16 by 4..12 LSB (measured), and our magnitude differs from the
-    golden by about 1 ulp (float32 conv rounding differs between CPUs), so these bounds are ~3x that."""
+    """Lengths and trimming exact; samples close. Measured here (1 and 2 threads): magnitude 1.2e-7 (1 ulp)
+    from the golden, gl_output 1.5e-5, wav_float 1.01e-4, wav_int16 4 LSB, normalised audio 1 LSB.
+    gl_output holds the README's 1e-4; the waveform after it cannot: perturbing the golden magnitude by
+    +-1 ulp alone moves wav_float by 1e-4..4e-4 and wav_int16 by 4..12 LSB (measured), and float32 conv
+    rounding differs between CPUs by that ulp, so the bounds are the top of that one-ulp band."""
     audio, rate, info, _ = synthesis
     assert rate == 8000 and audio.dtype == np.float32
     assert info["trim_interval"].tolist() == case["trim_interval"].tolist()
     assert len(audio) == len(case["wav"])
-    assert maxdiff(info["gl_output"], case["gl_output"]) <= 2e-4
-    assert maxdiff(info["wav_float"], case["wav_float"]) <= 1e-3
-    assert maxdiff(info["wav_int16"], case["wav_int16"]) <= 40
-    assert maxdiff(audio * 32768, case["wav"]) <= 8       # after the -30 dBFS normalisation (gain < 1)
+    assert maxdiff(info["gl_output"], case["gl_output"]) <= 1e-4          # README
+    assert maxdiff(info["wav_float"], case["wav_float"]) <= 4e-4
+    assert maxdiff(info["wav_int16"], case["wav_int16"]) <= 12
+    assert maxdiff(audio * 32768, case["wav"]) <= 3       # after the -30 dBFS normalisation (gain < 1)
     assert np.corrcoef(audio, case["wav"])[0, 1] > 0.9999
 
 

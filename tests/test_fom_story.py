@@ -14,11 +14,9 @@ from deepstory.pipeline import render_story
 from deepstory.progress import Reporter
 from deepstory.story import load_story
 
-from storyfiles import make_story_dir
+from storyfiles import TWO, TWO_BODY, make_story_dir
 
-TWO = {"Narrator": {"voice": "espeak:en-us+m3", "portrait": "hopper.jpg"},
-       "Eileen": {"voice": "espeak:en-gb+f3", "portrait": "astronaut.jpg"}}
-BODY = "Narrator: The night was cold.\nEileen: I hate portals.\n"
+BODY = TWO_BODY
 
 
 def test_sda_drives_fom_in_a_story(tmp_path, fixtures_dir, one_torch_thread):

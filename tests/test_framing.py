@@ -8,11 +8,9 @@ import numpy as np
 import pytest
 
 from deepstory.media import read_frames
-from deepstory.pipeline import render_story
 from deepstory.progress import Reporter
-from deepstory.story import load_story
 from modules.landmarks import detect, face_box
-from storyfiles import PORTRAITS
+from storyfiles import PORTRAITS, render
 
 BODY = "Narrator: The night was cold.\nEve: I hate portals.\nNarrator: So do I.\n"
 
@@ -33,9 +31,8 @@ def _story(tmp, framing: str, aspect: str = "16:9"):
 
 
 def _render(path, out, cache) -> tuple[list[np.ndarray], Reporter, object]:
-    rep = Reporter()
-    r = render_story(load_story(path), out, cache_dir=cache, reporter=rep)
-    return list(read_frames(r.video)), rep, r
+    rep = render(path, out, cache)
+    return list(read_frames(rep.result.video)), rep, rep.result
 
 
 @pytest.fixture(scope="module")

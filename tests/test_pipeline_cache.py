@@ -5,47 +5,39 @@ from pathlib import Path
 
 import pytest
 
-from deepstory.pipeline import render_story
-from deepstory.progress import RenderCancelled, Reporter
-from deepstory.story import load_story
+from deepstory.progress import RenderCancelled
 
-from storyfiles import THREE, THREE_BODY, make_story_dir
-
-
-def _render(path: Path, out: Path, cache: Path, **kw) -> Reporter:
-    rep = Reporter()
-    render_story(load_story(path), out, cache_dir=cache, reporter=rep, **kw)
-    return rep
+from storyfiles import THREE, THREE_BODY, make_story_dir, render
 
 
 def test_second_run_reuses_everything_and_edits_rerender_only_what_changed(tmp_path):
     story = make_story_dir(tmp_path / "s", THREE_BODY, speakers=THREE)
     cache = tmp_path / "cache"
-    first = _render(story, tmp_path / "out", cache)
+    first = render(story, tmp_path / "out", cache)
     assert first.reused["animate"] == 0 and first.rendered["animate"] == 5
     assert first.rendered["voice"] > 5
 
-    second = _render(story, tmp_path / "out", cache)
+    second = render(story, tmp_path / "out", cache)
     for stage in ("voice", "drive", "animate"):
         assert second.rendered[stage] == 0, stage
     assert second.reused["animate"] == 5 and second.reused["drive"] == 5
 
     # Edit one line: only its phrases are spoken again, only its clip is driven and animated.
     story.write_text(story.read_text().replace("Me too, sister.", "Me too, dear sister."))
-    third = _render(story, tmp_path / "out", cache)
+    third = render(story, tmp_path / "out", cache)
     assert third.rendered["voice"] == 1
     assert third.rendered["drive"] == 1 and third.rendered["animate"] == 1
     assert third.reused["animate"] == 4
 
     # Swap Eileen's portrait: no speech, no motion; only her two clips are animated again.
     story.write_text(story.read_text().replace('portrait: "astronaut.jpg"', 'portrait: "hopper.jpg"'))
-    fourth = _render(story, tmp_path / "out", cache)
+    fourth = render(story, tmp_path / "out", cache)
     assert fourth.rendered["voice"] == 0 and fourth.rendered["drive"] == 0
     assert fourth.rendered["animate"] == 2 and fourth.reused["animate"] == 3
 
     # Change Twin's voice: only Twin's line is spoken, driven and animated again.
     story.write_text(story.read_text().replace("espeak:en-us+f4", "espeak:en-us+f2"))
-    fifth = _render(story, tmp_path / "out", cache)
+    fifth = render(story, tmp_path / "out", cache)
     assert fifth.rendered["voice"] == 2      # "Me too," + "dear sister."
     assert fifth.rendered["drive"] == 1 and fifth.rendered["animate"] == 1 and fifth.reused["animate"] == 4
 
@@ -60,10 +52,10 @@ def test_cancel_keeps_finished_clips_and_writes_no_output(tmp_path):
         return calls["n"] > 20
 
     with pytest.raises(RenderCancelled, match="cached"):
-        _render(story, out, cache, cancel=cancel_after_a_while)
+        render(story, out, cache, cancel=cancel_after_a_while)
     assert not (out / "tale.mp4").exists()
     assert not list(out.glob("*.part*"))
-    resumed = _render(story, out, cache)
+    resumed = render(story, out, cache)
     assert sum(resumed.reused.values()) > 0
     assert (out / "tale.mp4").is_file()
 
@@ -109,12 +101,12 @@ def test_swap_to_a_portrait_of_another_size_reanimates_only_that_speaker(tmp_pat
     body = "Narrator: One.\nEileen: Two.\nNarrator: Three.\n"
     story = make_story_dir(tmp_path / "s", body, speakers=speakers, extra="aspect: source\nframing: fit")
     cache, out = tmp_path / "cache", tmp_path / "out"
-    _render(story, out, cache)
+    render(story, out, cache)
     assert (probe(out / "tale.mp4").width, probe(out / "tale.mp4").height) == (110, 128)   # hopper is 512x600
     # Eileen gets the square astronaut: the story frame grows to 128x128, Narrator's clips are letterboxed
     story.write_text(story.read_text().replace('Eileen: {voice: "espeak:en-gb+f3", portrait: "hopper.jpg"}',
                                                'Eileen: {voice: "espeak:en-gb+f3", portrait: "astronaut.jpg"}'))
-    swap = _render(story, out, cache)
+    swap = render(story, out, cache)
     assert swap.rendered["animate"] == 1 and swap.reused["animate"] == 2
     info = probe(out / "tale.mp4")
     assert (info.width, info.height) == (128, 128) and abs(info.video_seconds - info.audio_seconds) < 0.04

@@ -3,27 +3,15 @@ the drive stage makes model-size face clips with each clip's exact frame count, 
 portrait swap does not re-run SDA. The sda -> fom path is in test_fom_story.py."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from deepstory.errors import EngineError
-from deepstory.pipeline import render_story
-from deepstory.progress import Reporter
-from deepstory.story import load_story
 
-from storyfiles import make_story_dir
+from storyfiles import TWO, TWO_BODY, make_story_dir, render
 
-TWO = {"Narrator": {"voice": "espeak:en-us+m3", "portrait": "hopper.jpg"},
-       "Eileen": {"voice": "espeak:en-gb+f3", "portrait": "astronaut.jpg"}}
-BODY = "Narrator: The night was cold.\nEileen: I hate portals.\n"
-
-
-def _render(path: Path, out: Path, cache: Path) -> Reporter:
-    rep = Reporter()
-    render_story(load_story(path), out, cache_dir=cache, reporter=rep)
-    return rep
+BODY = TWO_BODY
 
 
 def test_sda_driver_in_story(tmp_path, fixtures_dir):
@@ -31,7 +19,7 @@ def test_sda_driver_in_story(tmp_path, fixtures_dir):
     story = make_story_dir(tmp_path / "s", BODY, speakers=TWO,
                            extra=f'driver: sda\nsda: {{checkpoint: "{tiny}"}}')
     cache = tmp_path / "cache"
-    first = _render(story, tmp_path / "out", cache)
+    first = render(story, tmp_path / "out", cache)
     assert first.rendered["drive"] == 2
     motions = [np.load(p)["motion"] for p in sorted((cache / "drive").rglob("*.npz"))]
     assert len(motions) == 2
@@ -41,7 +29,7 @@ def test_sda_driver_in_story(tmp_path, fixtures_dir):
     assert (tmp_path / "out" / "tale.mp4").is_file()
 
     story.write_text(story.read_text().replace('portrait: "astronaut.jpg"', 'portrait: "mirror.png"'))
-    second = _render(story, tmp_path / "out", cache)
+    second = render(story, tmp_path / "out", cache)
     assert second.rendered["drive"] == 0 and second.reused["drive"] == 2
 
 
@@ -49,4 +37,4 @@ def test_missing_sda_checkpoint_is_one_clear_error(tmp_path):
     story = make_story_dir(tmp_path / "s", BODY, speakers=TWO,
                            extra=f'driver: sda\nsda: {{checkpoint: "{tmp_path / "nowhere" / "grid.dat"}"}}')
     with pytest.raises(EngineError, match="grid.dat.*speech-driven-animation"):
-        _render(story, tmp_path / "out", tmp_path / "cache")
+        render(story, tmp_path / "out", tmp_path / "cache")

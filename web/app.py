@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from flask import Flask
 
+from deepstory.executors import executor_from_setting
 from deepstory.pipeline import RenderResult, default_cache_dir, render_story
 from deepstory.progress import Reporter
 
@@ -42,6 +43,7 @@ class Studio:
     gallery: Gallery
     renders: RenderQueue
     cache_dir: Path
+    executor: str = "in-process"        # RENDER_EXECUTOR: where clips render (deepstory.executors)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -72,14 +74,15 @@ def _renderer(studio_ref: Callable[[], Studio]):
         studio = studio_ref()
         story = prepare_story(job.text, studio.gallery, name=job.name, animator=job.animator)
         return render_story(story, out_dir, cache_dir=studio.cache_dir, reporter=reporter, cancel=cancel,
-                            animator=job.animator, data_dir=REPO / "data", check_speech=job.check_speech)
+                            animator=job.animator, data_dir=REPO / "data", check_speech=job.check_speech,
+                            executor=executor_from_setting(studio.executor))
     return render
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(DATA_DIR=str(REPO / "export" / "web"), CACHE_DIR=str(default_cache_dir()),
-                      RENDER_WORKERS=1, MAX_CONTENT_LENGTH=16 * 2**20, MAX_PIXELS=16_000_000,
+                      RENDER_WORKERS=1, RENDER_EXECUTOR="in-process", MAX_CONTENT_LENGTH=16 * 2**20, MAX_PIXELS=16_000_000,
                       ALLOWED_HOSTS=list(security.LOOPBACK_HOSTS), MAX_UPLOADS=500, MAX_UPLOAD_BYTES=2**30,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True, SEED_DEMO=True)
     app.config.update(config or {})
@@ -93,7 +96,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       max_uploads=int(app.config["MAX_UPLOADS"]), max_upload_bytes=int(app.config["MAX_UPLOAD_BYTES"]))
     stories = StoryStore(data_dir / "stories")
     renders = RenderQueue(data_dir, _renderer(lambda: holder["studio"]), workers=int(app.config["RENDER_WORKERS"]))
-    holder["studio"] = Studio(stories, gallery, renders, Path(app.config["CACHE_DIR"]))
+    executor_from_setting(app.config["RENDER_EXECUTOR"]).close()       # a bad setting fails at start, not per render
+    holder["studio"] = Studio(stories, gallery, renders, Path(app.config["CACHE_DIR"]),
+                              executor=str(app.config["RENDER_EXECUTOR"]))
     app.extensions["deepstory"] = holder["studio"]
     if app.config["SEED_DEMO"]:
         _seed_demo(stories, gallery)

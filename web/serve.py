@@ -19,11 +19,17 @@ def serve(argv: list[str]) -> int:
                         "any other Host header are refused (DNS rebinding)")
     p.add_argument("--data", metavar="DIR", help="stories, uploads and renders (default export/web)")
     p.add_argument("--cache", metavar="DIR", help="stage cache folder (default export/.cache)")
+    p.add_argument("--jobs", type=int, metavar="N", help="render each story's clips in N local worker processes")
+    p.add_argument("--ray", metavar="ADDRESS", help="render clips on a Ray cluster ('auto', ray://HOST:10001, 'local')")
     args = p.parse_args(argv)
     hosts = [*LOOPBACK_HOSTS, *args.allow_host]
     if args.host not in ("0.0.0.0", "::"):
         hosts.append(args.host)
     config = {"ALLOWED_HOSTS": hosts}
+    if args.ray:
+        config["RENDER_EXECUTOR"] = f"ray:{args.ray}"
+    elif args.jobs and args.jobs > 1:
+        config["RENDER_EXECUTOR"] = f"processes:{args.jobs}"
     if args.data:
         config["DATA_DIR"] = str(Path(args.data).resolve())
     if args.cache:

@@ -108,7 +108,7 @@ class FomAnimator:
 
     def prepare(self, source: np.ndarray) -> PreparedSource:
         """Source-side work for a size x size RGB uint8 image; the last one is cached by content."""
-        kp_detector, generator = self._models()
+        self._models()
         source = np.ascontiguousarray(source)
         s = self.frame_size
         if source.shape != (s, s, 3) or source.dtype != np.uint8:
@@ -117,11 +117,25 @@ class FomAnimator:
         if self._source is not None and self._source.key == key:
             return self._source
         with torch.inference_mode():
-            image = prepare_driving(source[None], s, self.device)
-            kp = kp_detector(image)
-            self._source = PreparedSource(key=key, image=image, kp=kp, encoded=generator.encode(image),
-                                          motion=generator.dense_motion_network.prepare_source(image, kp))
+            self._source = self._prepare_image(prepare_driving(source[None], s, self.device), key)
         return self._source
+
+    def _prepare_image(self, image: torch.Tensor, key: str = "") -> PreparedSource:
+        kp_detector, generator = self._models()
+        kp = kp_detector(image)
+        return PreparedSource(key=key, image=image, kp=kp, encoded=generator.encode(image),
+                              motion=generator.dense_motion_network.prepare_source(image, kp))
+
+    def predict_tensors(self, source: torch.Tensor, driving: torch.Tensor, relative: bool = True,
+                        adapt_movement_scale: bool = True) -> torch.Tensor:
+        """The animation of float images, without the uint8 steps: source (1, 3, S, S) and driving
+        (T, 3, S, S) in [0, 1] -> predictions (T, 3, S, S); the same work `animate` does per batch (what
+        the golden `make_animation` outputs are compared with)."""
+        with torch.inference_mode():
+            src = self._prepare_image(source.to(self.device, torch.float32))
+            state: dict[str, Any] = {"initial": None}
+            return self._step_images(src, driving.to(self.device, torch.float32), state, relative,
+                                     adapt_movement_scale)
 
     # -- driving side -----------------------------------------------------------------------------------
     def predictions(self, source: np.ndarray | PreparedSource, driving: Iterable[np.ndarray],
@@ -157,8 +171,12 @@ class FomAnimator:
 
     def _step(self, src: PreparedSource, frames: np.ndarray, state: dict[str, Any], relative: bool,
               adapt_movement_scale: bool) -> torch.Tensor:
+        return self._step_images(src, prepare_driving(frames, self.frame_size, self.device), state, relative,
+                                 adapt_movement_scale)
+
+    def _step_images(self, src: PreparedSource, x: torch.Tensor, state: dict[str, Any], relative: bool,
+                     adapt_movement_scale: bool) -> torch.Tensor:
         kp_detector, generator = self._per_frame_models()
-        x = prepare_driving(frames, self.frame_size, self.device)
         kp_driving = kp_detector(x)
         if state["initial"] is None:
             state["initial"] = {k: v[:1] for k, v in kp_driving.items()}
