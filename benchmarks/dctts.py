@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from modules.checkpoint import pick_device  # noqa: E402
-from modules.tts.dctts import DEEPSTORY, DcttsVoice  # noqa: E402
+from modules.tts.dctts import DEEPSTORY, DcttsModel  # noqa: E402
 from modules.tts.dctts.audio import normalize_loudness, spectrogram_to_wav  # noqa: E402
 from modules.tts.dctts.ssrn import SSRN  # noqa: E402
 from modules.tts.dctts.synthesis import generate_mel, generate_mel_reference  # noqa: E402
@@ -57,7 +57,7 @@ def main() -> None:
     torch.manual_seed(0)
     text2mel, ssrn = Text2Mel(hp).to(device).eval(), SSRN(hp).to(device).eval()
     n_params = sum(p.numel() for m in (text2mel, ssrn) for p in m.parameters())
-    voice = DcttsVoice(text2mel, ssrn, hp, device, name="random")
+    voice = DcttsModel(text2mel, ssrn, hp, device, name="random")
     ids = torch.tensor([voice.text_to_ids(args.text)], device=device)
     print(f"device {device}, torch threads {torch.get_num_threads()}, {n_params / 1e6:.1f} M parameters, "
           f"{ids.shape[1]} tokens, step cap {args.steps}")

@@ -1,4 +1,4 @@
-"""SDA speed and memory: modules.sda vs a baseline written like the original `VideoAnimator.__call__`.
+"""SDA speed and memory: modules.sda vs a baseline written like the original `SdaModel.__call__`.
 
 GRID-size model (reconstructed meta values: 128x96, 40 kHz, 25 fps, 0.2 s windows; 55.3 M parameters) with
 seeded random weights whose BatchNorm statistics are calibrated on a short clip so activations stay in
@@ -29,7 +29,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from modules.sda import SdaMeta, SdaNetworks, VideoAnimator  # noqa: E402
+from modules.sda import SdaMeta, SdaNetworks, SdaModel  # noqa: E402
 from modules.sda.inputs import frame_tensor  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures" / "sda"
@@ -50,8 +50,8 @@ def inputs(seconds: float) -> tuple[np.ndarray, np.ndarray]:
     return face, audio
 
 
-def grid_animator(seed: int = 0) -> VideoAnimator:
-    """GRID-size VideoAnimator with random weights and BatchNorm statistics calibrated on 1 s of speech."""
+def grid_animator(seed: int = 0) -> SdaModel:
+    """GRID-size SdaModel with random weights and BatchNorm statistics calibrated on 1 s of speech."""
     torch.manual_seed(seed)
     meta = SdaMeta(mean_face=np.zeros((68, 2), np.float32), **GRID)
     nets = SdaNetworks(meta)
@@ -63,7 +63,7 @@ def grid_animator(seed: int = 0) -> VideoAnimator:
             elif isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d)):
                 m.weight.normal_(0, 1.0 / np.sqrt(m.weight[0].numel()))
         nets.generator.dcl[-1].weight.mul_(0.5)            # final tanh: stay mostly unsaturated
-    va = VideoAnimator.from_state(meta, {k: getattr(nets, k).state_dict() for k in ("encoder", "encoder_id",
+    va = SdaModel.from_state(meta, {k: getattr(nets, k).state_dict() for k in ("encoder", "encoder_id",
                                                                                     "generator")}, device="cpu")
     for m in va.nets.modules():              # calibrate BatchNorm: cumulative batch statistics, then eval
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
@@ -96,7 +96,7 @@ def _broadcast_like_original(batch, repeat):
 
 
 @torch.no_grad()
-def baseline_call(va: VideoAnimator, frame, audio, fs, noise):
+def baseline_call(va: SdaModel, frame, audio, fs, noise):
     from scipy import signal
     m = va.meta
     speech = torch.from_numpy(signal.resample(audio, int(audio.shape[0] * m.audio_rate / float(fs)))

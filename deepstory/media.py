@@ -15,9 +15,10 @@ import numpy as np
 
 from .cache import atomic_write
 from .errors import OutputError
+from .settings import EncoderSettings
 
-CRF = "20"
-PRESET = "veryfast"
+ENCODER = EncoderSettings()          # every clip must share these: the story is assembled by copying packets
+CRF, PRESET = str(ENCODER.crf), ENCODER.preset
 
 
 def encoder_id() -> str:

@@ -45,8 +45,8 @@ def sda_case(fixtures_dir) -> dict:
 @pytest.fixture(scope="module")
 def sda_va(fixtures_dir):
     """The tiny SDA fixture model, loaded."""
-    from modules.sda import VideoAnimator
-    return VideoAnimator(fixtures_dir / "sda" / "tiny.dat", device="cpu")
+    from modules.sda import SdaModel
+    return SdaModel(fixtures_dir / "sda" / "tiny.dat", device="cpu")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from modules.errors import CheckpointError
-from modules.sda import VideoAnimator, numpy_allow_list, read_sda_file
+from modules.sda import SdaModel, numpy_allow_list, read_sda_file
 
 
 class _RunsCode:
@@ -43,17 +43,17 @@ def test_arbitrary_code_pickle_is_refused(tmp_path):
     bad = tmp_path / "evil.dat"
     torch.save({"img_size": (16, 12), "payload": _RunsCode(marker)}, bad, _use_new_zipfile_serialization=False)
     with pytest.raises(CheckpointError, match="refusing"):
-        VideoAnimator(bad)
+        SdaModel(bad)
     assert not marker.exists()
 
 
 def test_missing_and_foreign_files(tmp_path):
     with pytest.raises(CheckpointError, match="not found"):
-        VideoAnimator(tmp_path / "grid.dat")
+        SdaModel(tmp_path / "grid.dat")
     other = tmp_path / "other.dat"
     torch.save({"weight": torch.zeros(3)}, other)
     with pytest.raises(CheckpointError, match="encoder"):
-        VideoAnimator(other)
+        SdaModel(other)
 
 
 def test_resaved_file_with_wrong_meta_is_refused(fixtures_dir, tmp_path):
@@ -61,11 +61,11 @@ def test_resaved_file_with_wrong_meta_is_refused(fixtures_dir, tmp_path):
     raw = {**{k: getattr(meta, k) for k in meta.__dataclass_fields__}, **states}
     good = tmp_path / "resaved.dat"                  # zip format, numpy-2 pickle names
     torch.save(raw, good)
-    assert VideoAnimator(good).aud_enc_dim == 32
+    assert SdaModel(good).aud_enc_dim == 32
     bad = tmp_path / "wrong.dat"
     torch.save({**raw, "aud_enc_dim": 40}, bad)
     with pytest.raises(CheckpointError, match="shape mismatches"):
-        VideoAnimator(bad)
+        SdaModel(bad)
     torch.save({**raw, "audio_feat_samples": 7999}, bad)
     with pytest.raises(CheckpointError, match="audio_feat_samples"):
-        VideoAnimator(bad)
+        SdaModel(bad)

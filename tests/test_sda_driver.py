@@ -84,13 +84,13 @@ def test_files_read_like_the_original(fixtures_dir, tmp_path):
     from PIL import Image
 
     from deepstory.engines.sda import load_like_original
-    from modules.sda import VideoAnimator
+    from modules.sda import SdaModel
     with np.load(fixtures_dir / "sda" / "case-tiny.npz") as npz:
         frame, audio, fs, want = npz["frame"], npz["audio"], int(npz["fs"]), npz["video"]
     Image.fromarray(frame).save(tmp_path / "face.png")
     sf.write(tmp_path / "speech.wav", audio, fs, subtype="PCM_16")
     got_frame, got_audio, got_fs = load_like_original(tmp_path / "face.png", tmp_path / "speech.wav")
     assert got_audio.dtype == np.int16 and got_fs == fs
-    va = VideoAnimator(fixtures_dir / "sda" / "tiny.dat", device="cpu")
+    va = SdaModel(fixtures_dir / "sda" / "tiny.dat", device="cpu")
     video, _ = va(got_frame, got_audio, fs=got_fs, aligned=True, noise=1234)
     np.testing.assert_allclose(video, want, atol=2e-3)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from modules.sda import VideoAnimator, cut_windows, draw_noise
+from modules.sda import SdaModel, cut_windows, draw_noise
 from modules.sda.inputs import frame_tensor
 
 TOL = 1e-5
@@ -94,13 +94,13 @@ def test_full_call(sda_va, sda_case, noise_kind):
 
 
 def test_chunking_does_not_change_results(fixtures_dir, sda_case):
-    small = VideoAnimator(fixtures_dir / "sda" / "tiny.dat", device="cpu", chunk_frames=7)
+    small = SdaModel(fixtures_dir / "sda" / "tiny.dat", device="cpu", chunk_frames=7)
     video, _ = small(sda_case["frame"], sda_case["audio"], fs=int(sda_case["fs"]), aligned=True, noise=sda_case["noise"])
     np.testing.assert_allclose(video, sda_case["video"], atol=2e-3, rtol=0)
 
 
 def test_fast_path_within_tolerance(fixtures_dir, sda_case):
-    fast = VideoAnimator(fixtures_dir / "sda" / "tiny.dat", device="cpu", fast=True)
+    fast = SdaModel(fixtures_dir / "sda" / "tiny.dat", device="cpu", fast=True)
     video, _ = fast(sda_case["frame"], sda_case["audio"], fs=int(sda_case["fs"]), aligned=True, noise=sda_case["noise"])
     np.testing.assert_allclose(video, sda_case["video"], atol=2e-3, rtol=0)
     np.testing.assert_allclose((video - 125) / 125, sda_case["gen_out"], atol=TOL, rtol=0)

@@ -5,6 +5,10 @@ built-in animator, a 128x96 face video for SDA). An *animator* turns a portrait 
 frames. Both are context managers so weights load once and are freed after (one `with` per story for a
 driver, one `speaker(...)` block per portrait for an animator's source-side work).
 
+Names: an *animator* here is this engine contract (`BuiltinAnimator`, `FomEngine`, `StillAnimator`); the
+model runners behind engines live in modules/ (`modules.fom.FomAnimator` runs FOM batched,
+`modules.sda.SdaModel` is SDA, `modules.tts.dctts.DcttsModel` is DCTTS).
+
 The pipeline caches each stage's result under a hash of the stage's inputs plus `cache_key()`, so every
 setting that changes the output must be in `cache_key()`, and `version` must change when the code's
 output changes.

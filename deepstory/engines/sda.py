@@ -53,7 +53,7 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
 def load_like_original(image_path: str | os.PathLike, audio_path: str | os.PathLike
                        ) -> tuple[np.ndarray, np.ndarray, int]:
     """(frame, audio, fs) from files, as the original `__call__` reads paths: the image shrunk to fit
-    400x400 (PIL thumbnail), integer PCM kept as integers. Then `VideoAnimator(...)(frame, audio, fs)`."""
+    400x400 (PIL thumbnail), integer PCM kept as integers. Then `SdaModel(...)(frame, audio, fs)`."""
     from PIL import Image
     with Image.open(image_path) as im:
         im = im.convert("RGB")
@@ -128,9 +128,9 @@ class SdaDriver(Driver):
         }
 
     def __enter__(self) -> "SdaDriver":
-        from modules.sda import VideoAnimator
+        from modules.sda import SdaModel
         try:
-            self._animator = VideoAnimator(self.checkpoint, device=self.device, chunk_frames=self.chunk_frames,
+            self._animator = SdaModel(self.checkpoint, device=self.device, chunk_frames=self.chunk_frames,
                                            fast=self.fast)
         except CheckpointError as exc:
             raise EngineError(f"{exc}. If the file is damaged, {WHERE_TO_GET.replace('put it there', 'replace it')}"

@@ -4,6 +4,6 @@
         audio, rate = voice.synthesize("Hello there.")
 """
 from .hparams import DEEPSTORY, TUGSTUGI, HParams, hparams_from_mapping
-from .voice import DcttsVoice, load_voice, voice_files
+from .model import DcttsModel, load_voice, voice_files
 
-__all__ = ["DEEPSTORY", "TUGSTUGI", "HParams", "hparams_from_mapping", "DcttsVoice", "load_voice", "voice_files"]
+__all__ = ["DEEPSTORY", "TUGSTUGI", "HParams", "hparams_from_mapping", "DcttsModel", "load_voice", "voice_files"]

@@ -1,6 +1,6 @@
-"""`VideoAnimator`: a published SDA model file in, a talking-face video out (the original package's API).
+"""`SdaModel`: a published SDA model file in, a talking-face video out (the original package's API).
 
-Computes what the original `sda.VideoAnimator.__call__` computes (README of the fixtures: 16 quirks), with
+Computes what the original `sda.SdaModel.__call__` computes (README of the fixtures: 16 quirks), with
 three changes that do not alter results: windows are one strided view, identity skips are broadcast (not
 stacked per frame), and the per-frame networks run in chunks of `chunk_frames` into a preallocated output,
 so memory beyond the returned arrays stays flat in clip length. `fast=True` (opt-in) also computes the
@@ -58,7 +58,7 @@ def draw_noise(n_frames: int, aux: int, seed: int | None = None) -> torch.Tensor
     return torch.empty(1, n_frames, aux).normal_(0, NOISE_STD, generator=gen)
 
 
-class VideoAnimator:
+class SdaModel:
     """Load an SDA `.dat` (grid/timit/crema) and animate a face still with speech.
 
     `animator(frame, audio, fs=None, aligned=False, noise=None) -> (video, audio_out)`:
@@ -81,7 +81,7 @@ class VideoAnimator:
 
     @classmethod
     def from_state(cls, meta: SdaMeta, states: dict[str, dict], device: Any = None,
-                   chunk_frames: int = 64, fast: bool = False) -> "VideoAnimator":
+                   chunk_frames: int = 64, fast: bool = False) -> "SdaModel":
         """An animator from meta values and the three state dicts already in memory (no file)."""
         self = cls.__new__(cls)
         self.model_path = "<in memory>"

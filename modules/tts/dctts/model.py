@@ -38,7 +38,7 @@ def voice_files(folder: str | Path) -> tuple[Path, Path]:
     return t2m[0], ssrn
 
 
-class DcttsVoice:
+class DcttsModel:
     """Text2Mel + SSRN of one speaker. Use as a context manager to free the weights when done."""
 
     def __init__(self, text2mel: Text2Mel, ssrn: SSRN, hp: HParams, device: torch.device, name: str = ""):
@@ -48,7 +48,7 @@ class DcttsVoice:
     def sample_rate(self) -> int:
         return self.hp.sr
 
-    def __enter__(self) -> "DcttsVoice":
+    def __enter__(self) -> "DcttsModel":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -101,7 +101,7 @@ class DcttsVoice:
 
 
 def load_voice(folder: str | Path, device: Any = None, hparams: HParams | Mapping[str, Any] | None = None
-               ) -> DcttsVoice:
+               ) -> DcttsModel:
     """Load a voice folder strictly. hparams: the argument, else the folder's hparams.json, else Deepstory's."""
     t2m_path, ssrn_path = voice_files(folder)
     folder = Path(folder)
@@ -120,4 +120,4 @@ def load_voice(folder: str | Path, device: Any = None, hparams: HParams | Mappin
     text2mel, ssrn = Text2Mel(hp), SSRN(hp)
     load_weights(text2mel, t2m_path, what="DCTTS Text2Mel checkpoint", hint=hint)
     load_weights(ssrn, ssrn_path, what="DCTTS SSRN checkpoint", hint=hint)
-    return DcttsVoice(text2mel.to(device).eval(), ssrn.to(device).eval(), hp, device, name=folder.name)
+    return DcttsModel(text2mel.to(device).eval(), ssrn.to(device).eval(), hp, device, name=folder.name)
