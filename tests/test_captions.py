@@ -2,6 +2,8 @@
 burned into the video with `captions: burn` (assembly only: no clip is animated again)."""
 from __future__ import annotations
 
+import pytest
+
 import re
 
 import numpy as np
@@ -32,6 +34,7 @@ def _stamps(vtt: str) -> list[tuple[float, float]]:
     return [(sec(*g[:4]), sec(*g[4:])) for g in re.findall(r"(\d+):(\d+):(\d+)\.(\d+) --> (\d+):(\d+):(\d+)\.(\d+)", vtt)]
 
 
+@pytest.mark.slow
 def test_burned_captions_are_in_the_frames_and_cues_readable(tmp_path):
     story = make_story_dir(tmp_path / "s", BODY, speakers=CAST, animator="still", extra="framing: fit")
     cache = tmp_path / "cache"

@@ -59,6 +59,7 @@ def test_animate_command_errors(tmp_path):
                                   "-o", str(tmp_path / "o.mp4")), "portrait not found")
 
 
+@pytest.mark.slow
 def test_portrait_without_a_face(tmp_path):
     import cv2
     import numpy as np

@@ -44,6 +44,7 @@ def test_usage_mistake_is_one_line(folder):
     assert "--help" in msg
 
 
+@pytest.mark.slow
 def test_junk_dctts_checkpoints(folder):
     voice = folder / "V"
     voice.mkdir()
@@ -76,6 +77,7 @@ def test_killed_writers_temp_files_are_swept(folder):
     assert not [p for p in cache.rglob("*") if ".part" in p.name]
 
 
+@pytest.mark.slow
 def test_library_warnings_do_not_reach_the_user(folder):
     """libpng writes 'iCCP: too short' straight to fd 2 while decoding this PNG; the user sees one line."""
     import struct

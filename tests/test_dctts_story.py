@@ -1,6 +1,8 @@
 """A story with one DCTTS voice (the tiny golden fixture) and one espeak voice renders end to end."""
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from deepstory.media import probe
@@ -8,6 +10,7 @@ from deepstory.media import probe
 from storyfiles import make_story_dir, run_cli
 
 
+@pytest.mark.slow
 def test_two_speakers_dctts_and_espeak(tmp_path, fixtures_dir):
     voice = fixtures_dir / "dctts" / "tiny"
     story = make_story_dir(tmp_path / "s", "Tiny: hello world.\nEileen | And a human voice answers.\n",

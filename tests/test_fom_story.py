@@ -2,6 +2,8 @@
 the tiny FOM fixture checkpoint as animator (paths from the story front matter)."""
 from __future__ import annotations
 
+import pytest
+
 import json
 
 import av
@@ -19,6 +21,7 @@ from storyfiles import TWO, TWO_BODY, make_story_dir
 BODY = TWO_BODY
 
 
+@pytest.mark.slow
 def test_sda_drives_fom_in_a_story(tmp_path, fixtures_dir, one_torch_thread):
     fom = fixtures_dir / "fom"
     extra = (f'sda: {{checkpoint: "{fixtures_dir / "sda" / "tiny.dat"}"}}\n'
@@ -62,6 +65,7 @@ def test_sda_drives_fom_in_a_story(tmp_path, fixtures_dir, one_torch_thread):
     assert swap.rendered["animate"] == 1 and swap.reused["animate"] == 1
 
 
+@pytest.mark.slow
 def test_command_line_names_the_checkpoints(tmp_path, fixtures_dir):
     from storyfiles import run_cli
     story = make_story_dir(tmp_path / "s", BODY, speakers=TWO, animator="fom")

@@ -66,6 +66,7 @@ def test_fill_is_16_9_without_bars_and_faces_match(fill):
     assert abs((ax0 + ax1) / 2 - (bx0 + bx1) / 2) < 0.05 * w
 
 
+@pytest.mark.slow
 def test_switching_framing_renders_no_clip_and_blur_has_no_bars_but_fit_does(fill):
     tmp, _, _ = fill
     for framing, bars in (("blur", False), ("fit", True)):

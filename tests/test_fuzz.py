@@ -61,6 +61,7 @@ BODY_LINES = st.sampled_from(["Narrator: Hello there.", "Eve | Hi!", "", "# A ti
 STORIES = st.builds(lambda fm, body: fm + "\n".join(body), front_matters(), st.lists(BODY_LINES, max_size=6))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(STORIES)
 def test_parser_gives_a_story_or_one_clear_error(text):
@@ -83,6 +84,7 @@ def client(tmp_path_factory):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
+@pytest.mark.slow
 @given(STORIES)
 def test_studio_check_create_update_never_500(client, text):
     body = json.dumps({"text": text})

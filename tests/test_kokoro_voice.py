@@ -19,6 +19,7 @@ def _rms(audio: np.ndarray, a: float, b: float) -> float:
     return float(np.sqrt(np.mean(seg ** 2))) if seg.size else 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(STYLES))
 def test_style_speaks_with_an_exact_timeline_and_is_understood(name):
     """Per style: the timeline covers the audio exactly on the model's grid, vowels fall on voiced audio and
@@ -53,6 +54,7 @@ def test_style_speaks_with_an_exact_timeline_and_is_understood(name):
         assert errors / words <= 0.15
 
 
+@pytest.mark.slow
 def test_blend_and_rate_change_the_voice():
     base = resolve_voice("kokoro:alpha")
     blend = resolve_voice("kokoro:alpha*0.5+kumo*0.5")

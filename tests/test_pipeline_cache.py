@@ -10,6 +10,7 @@ from deepstory.progress import RenderCancelled
 from storyfiles import THREE, THREE_BODY, make_story_dir, render
 
 
+@pytest.mark.slow
 def test_second_run_reuses_everything_and_edits_rerender_only_what_changed(tmp_path):
     story = make_story_dir(tmp_path / "s", THREE_BODY, speakers=THREE)
     cache = tmp_path / "cache"

@@ -90,6 +90,7 @@ def test_given_transcript_is_timed_by_the_recognised_words():
     assert ph[0].symbol == "_" and ph[0].end == 0.5 and abs(ph[-1].end - 2.2) < 1e-9
 
 
+@pytest.mark.slow
 def test_a_voice_without_timings_gets_them_from_the_recogniser():
     """DCTTS gives no phoneme timeline; the voice stage recognises the phrase and times the script's words."""
     pytest.importorskip("piper")

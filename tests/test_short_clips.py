@@ -43,6 +43,7 @@ def test_one_frame_clip_renders(astronaut):
     assert len(frames) == 1 and frames[0].shape[2] == 3
 
 
+@pytest.mark.slow
 def test_one_word_story_renders(tmp_path):
     story = make_story_dir(tmp_path / "s", "Narrator: hi\n", animator="builtin",
                            speakers={"Narrator": {"voice": "espeak:en-us", "portrait": "astronaut.jpg"}})
@@ -52,6 +53,7 @@ def test_one_word_story_renders(tmp_path):
     assert (tmp_path / "out" / "tale.mp4").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_animate_a_fifth_of_a_second(tmp_path):
     wav = tmp_path / "short.wav"
     t = np.arange(int(0.2 * 16000)) / 16000

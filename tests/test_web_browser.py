@@ -54,6 +54,7 @@ def browser():
         b.close()
 
 
+@pytest.mark.slow
 def test_write_cast_render_watch_in_a_real_browser(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 860})
