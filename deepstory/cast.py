@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .portraits import Portrait, default_portrait_for, load_portrait, resolve_path
+from .portraits import Portrait, default_portraits, load_portrait, resolve_path
 from .settings import PATHS
 from .story import Story
 from .voices import Voice, default_voice_specs, resolve_voice
@@ -21,7 +21,7 @@ def resolve_cast(story: Story, data_dir: Path | None = None) -> Cast:
     without a voice get the default neural voices (by gender hint), without a portrait a bundled one."""
     data_dir = data_dir or PATHS.data
     defaults = default_voice_specs({n: s.gender for n, s in story.speakers.items() if not s.voice})
-    voices, portraits, taken = {}, {}, set()
+    voices, portraits = {}, {}
     for name, sp in story.speakers.items():
         if sp.voice:
             voices[name] = resolve_voice(sp.voice, rate=sp.rate, pitch=sp.pitch, base_dir=story.base_dir,
@@ -32,8 +32,6 @@ def resolve_cast(story: Story, data_dir: Path | None = None) -> Cast:
     for name, sp in story.speakers.items():
         if sp.portrait:
             portraits[name] = load_portrait(resolve_path(sp.portrait, story.base_dir), label=sp.portrait)
-    for name, sp in story.speakers.items():
-        if not sp.portrait:
-            path, mirror = default_portrait_for(name, taken)
-            portraits[name] = load_portrait(path, mirror=mirror, label=f"bundled {path.name}")
+    for name, (path, mirror) in default_portraits(story.speakers).items():
+        portraits[name] = load_portrait(path, mirror=mirror, label=f"bundled {path.name}")
     return Cast(voices, portraits)

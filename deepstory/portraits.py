@@ -168,6 +168,13 @@ def default_portrait_for(name: str, taken: set[int]) -> tuple[Path, bool]:
     return BUNDLED_DIR / file, mirror
 
 
+def default_portraits(speakers: dict) -> dict[str, tuple[Path, bool]]:
+    """(bundled file, mirrored) for every speaker without a portrait, in story order: the one place the
+    default cast is decided (the CLI's render and the studio's casting panel show the same faces)."""
+    taken: set[int] = set()
+    return {name: default_portrait_for(name, taken) for name, sp in speakers.items() if not sp.portrait}
+
+
 def resolve_path(value: str, base_dir: Path) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else (base_dir / p)

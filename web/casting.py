@@ -15,7 +15,7 @@ import yaml
 from deepstory.settings import PATHS
 from deepstory.errors import DeepstoryError, StoryError
 from deepstory.front_matter import load_front_matter, split_front_matter
-from deepstory.portraits import default_portrait_for
+from deepstory.portraits import default_portraits
 from deepstory.story import Story, parse_story
 from deepstory.voices import list_voices, resolve_voice
 
@@ -100,12 +100,8 @@ def check_story(text: str, gallery: Gallery, *, animator: str | None = None,
         if any(getattr(getattr(story, key), f, None) for f in ("config", "checkpoint", "base_image")):
             problems.append({"line": None, "message": f"'{key}:' settings name files and are not accepted in "
                                                       f"the studio; use the command line for custom checkpoints"})
-    taken: set[int] = set()
-    auto = {}
-    for name, sp in story.speakers.items():
-        if not sp.portrait:
-            path, mirror = default_portrait_for(name, taken)
-            auto[name] = (gallery.id_for_path(path) or path.stem, mirror)
+    auto = {name: (gallery.id_for_path(path) or path.stem, mirror)
+            for name, (path, mirror) in default_portraits(story.speakers).items()}
     for name, sp in story.speakers.items():
         entry = {"name": name, "voice": sp.voice, "portrait": sp.portrait, "rate": sp.rate, "pitch": sp.pitch,
                  "lines": sum(1 for ln in story.lines if ln.speaker == name), "face": None}

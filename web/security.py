@@ -14,7 +14,7 @@ import secrets
 from flask import Flask, Response, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
-from deepstory.errors import DeepstoryError, USER_ERRORS
+from deepstory.errors import USER_ERRORS
 
 log = logging.getLogger(__name__)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
