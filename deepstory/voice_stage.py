@@ -100,11 +100,15 @@ def run_voice_stage(story: Story, cast: Cast, cache: StageCache, reporter: Repor
     return keys
 
 
-def _phrase(cache: StageCache, key: str) -> dict[str, np.ndarray]:
-    data = cache.load_arrays("voice", key)
+def _entry(cache: StageCache, stage: str, key: str) -> dict[str, np.ndarray]:
+    data = cache.load_arrays(stage, key)
     if data is None:
-        raise DeepstoryError(f"voice cache entry {key} vanished during the render; run again")
+        raise DeepstoryError(f"{stage} cache entry {key} vanished during the render; run again")
     return data
+
+
+def _phrase(cache: StageCache, key: str) -> dict[str, np.ndarray]:
+    return _entry(cache, "voice", key)
 
 
 def speech_key(cache: StageCache, phrases: PhraseKeys, lead: float, fps: int) -> str:
@@ -157,10 +161,7 @@ def build_speech(cache: StageCache, line: Line, index: int, phrases: PhraseKeys,
 
 
 def load_speech(cache: StageCache, key: str) -> dict[str, np.ndarray]:
-    data = cache.load_arrays("speech", key)
-    if data is None:
-        raise DeepstoryError(f"speech cache entry {key} vanished during the render; run again")
-    return data
+    return _entry(cache, "speech", key)
 
 
 def clip_speech(data: dict[str, np.ndarray], fps: int, seed: int) -> ClipSpeech:

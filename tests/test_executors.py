@@ -42,6 +42,17 @@ def serial(story_file, tmp_path_factory):
     return r, _clips(root / "cache"), root / "cache"
 
 
+def _render_killing_one(story_file, serial, tmp_path, executor, kill_one):
+    """Render from the serial voice stage with a worker killed on the first finished clip; the render must
+    retry the lost clip(s) and end byte-identical to the serial one."""
+    rep = LogReporter(on_step=kill_one)
+    r = render_story(load_story(story_file), tmp_path / "out", cache_dir=_voiced_cache(serial, tmp_path / "cache"),
+                     reporter=rep, executor=executor)
+    assert any("worker died; trying again" in line for line in rep.messages), rep.messages
+    assert _clips(tmp_path / "cache") == serial[1]
+    assert r.video.read_bytes() == serial[0].video.read_bytes()
+
+
 def _voiced_cache(serial, dst: Path) -> Path:
     """A cache holding only the serial render's voice stage: espeak's klatt variants add random noise, so
     two synthesis runs differ; the executors are compared on the same speech, from drive on."""
@@ -70,13 +81,8 @@ def test_a_worker_killed_mid_render_costs_a_retry_not_the_render(story_file, ser
             if pids:
                 killed.append(pids[0])
                 os.kill(pids[0], signal.SIGKILL)
-    rep = LogReporter(on_step=kill_one)
-    r = render_story(load_story(story_file), tmp_path / "out", cache_dir=_voiced_cache(serial, tmp_path / "cache"),
-                     reporter=rep, executor=executor)
-    assert killed and any("worker died; trying again" in line for line in rep.messages), rep.messages
-    assert _clips(tmp_path / "cache") == serial[1]
-    assert r.video.read_bytes() == serial[0].video.read_bytes()
-    assert executor.worker_pids() == []                 # the render's end stopped its workers
+    _render_killing_one(story_file, serial, tmp_path, executor, kill_one)
+    assert killed and executor.worker_pids() == []                 # the render's end stopped its workers
 
 
 @pytest.mark.slow
@@ -107,12 +113,8 @@ def test_ray_renders_the_same_bytes_and_survives_a_killed_actor(story_file, seri
                 pid = executor.actor_pids()[0]
                 killed.append(pid)
                 threading.Thread(target=os.kill, args=(pid, signal.SIGKILL)).start()
-        rep = LogReporter(on_step=kill_one)
-        r = render_story(load_story(story_file), tmp_path / "out", cache_dir=_voiced_cache(serial, tmp_path / "cache"),
-                         reporter=rep, executor=executor)
-        assert killed and any("worker died; trying again" in line for line in rep.messages), rep.messages
-        assert _clips(tmp_path / "cache") == serial[1]
-        assert r.video.read_bytes() == serial[0].video.read_bytes()
+        _render_killing_one(story_file, serial, tmp_path, executor, kill_one)
+        assert killed
     finally:
         ray.shutdown()
 
