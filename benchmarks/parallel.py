@@ -59,10 +59,11 @@ def run(story: Path, seed_cache: Path, work: Path, name: str, executor) -> dict:
 
 
 def per_clip_times(story: Path, seed_cache: Path, work: Path) -> list[float]:
-    """Serial drive + animate seconds of each clip (a separate in-process pass, timed per clip)."""
+    """Serial drive + animate + frame seconds of each clip (a separate in-process pass, timed per clip)."""
     from deepstory.cast import resolve_cast
     from deepstory.cache import StageCache
     from deepstory.clip_stages import animate, drive
+    from deepstory.assembly import FrameJob, frame_clip, frame_plans, story_frame_size
     from deepstory.executors import speech_for
     from deepstory.planning import choose_engines, plan_clips
     from deepstory.progress import Reporter
@@ -77,6 +78,7 @@ def per_clip_times(story: Path, seed_cache: Path, work: Path) -> list[float]:
     drv, anim = engines.make_driver(), engines.make_animator()
     tasks = plan_clips(s, cast, run_voice_stage(s, cast, cache, Reporter(), None), cache, drv, anim)
     times = []
+    frames_of = frame_plans(s, cast, story_frame_size(s, cast))
     with drv, anim:
         sessions = {sp: anim.open_speaker(p.image, label=p.label, speaker=sp, no_face="error")
                     for sp, p in cast.portraits.items()}
@@ -84,7 +86,8 @@ def per_clip_times(story: Path, seed_cache: Path, work: Path) -> list[float]:
             t0 = time.perf_counter()
             speech = speech_for(t, cache)
             motion = drive(t, speech, drv)
-            animate(t, motion, speech, sessions[t.speaker], work / f"timing-{t.id}.mp4")
+            clip = animate(t, motion, speech, sessions[t.speaker], work / f"timing-{t.id}.mp4")
+            frame_clip(FrameJob(t, frames_of[t.speaker], (), "timing"), clip, work / f"timing-{t.id}-framed.mp4")
             times.append(time.perf_counter() - t0)
     return times
 

@@ -2,6 +2,7 @@
 stream-copied next to the story's audio into one MP4, with SRT/VTT subtitles and a timeline."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -49,34 +50,45 @@ def frame_plans(story: Story, cast: Cast, size: tuple[int, int]) -> dict[str, fr
     return framing.plan_frames(story.framing, size, clips)
 
 
-def framed_clip(task: ClipTask, cache: StageCache, frame: framing.ClipFrame, cancel: Callable[[], bool] | None,
-                burn: list[tuple[float, float, str]] | None = None) -> Path:
-    """The clip framed for the story: the animated clip itself when it already is the story's frame, else
-    a cached framed copy (re-made when only the framing changes; never re-animated)."""
+@dataclass(frozen=True)
+class FrameJob:
+    """One clip made into a story frame (aspect, framing, burned captions): per-clip work the executor
+    runs like drive and animate, so a cluster frames clips in parallel and the head only stream-copies."""
+    task: ClipTask
+    frame: framing.ClipFrame
+    burn: tuple[tuple[float, float, str], ...]   # captions inside the clip, clip-local seconds
+    key: str                                     # cache key of the framed clip ("" = the animated clip as is)
+
+
+def frame_job(task: ClipTask, cache: StageCache, frame: framing.ClipFrame,
+              burn: tuple[tuple[float, float, str], ...]) -> FrameJob:
+    """Framed copies are cached apart from the animation: changing the framing never re-animates."""
     clip = cache.path("animate", task.animate_key, ".mp4")
-    if frame.mode == "fit" and video_size(clip) == frame.size and not burn:
-        return clip
+    if frame.mode == "fit" and not burn and video_size(clip) == frame.size:
+        return FrameJob(task, frame, burn, "")
     inputs = {"animate": task.animate_key, "frame": frame.key(), "version": FIT_VERSION, "encoder": encoder_id()}
     if burn:
         inputs["captions"] = [[round(a, 4), round(b, 4), t] for a, b, t in burn]
-    key = stage_key("fit", inputs)
-    if not cache.has("fit", key, ".mp4"):
-        frames = (frame.apply(f) for f in cancellable(read_frames(clip), cancel))
-        if burn:
-            from .captions import CaptionPainter, caption_at
-            painter = CaptionPainter(frame.size)
-            frames = (painter.paint(f, caption_at(burn, (i + 0.5) / task.fps)) for i, f in enumerate(frames))
-        cache.write("fit", key, ".mp4", lambda tmp: encode_clip(frames, tmp, task.fps, frame.size,
-                                                                 expected=task.n_frames))
-    return cache.path("fit", key, ".mp4")
+    return FrameJob(task, frame, burn, stage_key("fit", inputs))
 
 
-def assemble_story(story: Story, tasks: list[ClipTask], cache: StageCache, out_dir: Path,
-                   frames_of: dict[str, framing.ClipFrame], reporter: Reporter,
-                   cancel: Callable[[], bool] | None) -> tuple[Path, Path, Path, Path, float, int]:
-    """(video, srt, vtt, timeline, duration, frames) written into `out_dir`."""
-    reporter.stage("assemble", 1)
-    check_cancel(cancel)
+def frame_clip(job: FrameJob, src: Path, dst: Path, cancel: Callable[[], bool] | None = None) -> Path:
+    """Read the animated clip `src`, frame (and caption) each picture, encode into `dst`."""
+    frames = (job.frame.apply(f) for f in cancellable(read_frames(src), cancel))
+    if job.burn:
+        from .captions import CaptionPainter, caption_at
+        painter = CaptionPainter(job.frame.size)
+        frames = (painter.paint(f, caption_at(job.burn, (i + 0.5) / job.task.fps)) for i, f in enumerate(frames))
+    encode_clip(frames, dst, job.task.fps, job.frame.size, expected=job.task.n_frames)
+    return dst
+
+
+def framed_path(job: FrameJob, cache: StageCache) -> Path:
+    return cache.path("fit", job.key, ".mp4") if job.key else cache.path("animate", job.task.animate_key, ".mp4")
+
+
+def story_cues(story: Story, tasks: list[ClipTask]) -> tuple[list[Cue], list[dict], float]:
+    """Subtitle cues (held long enough to read), the timeline's clip list, and the duration."""
     cues, clips, frames = [], [], 0
     for t in tasks:
         start = frames / story.fps
@@ -86,22 +98,37 @@ def assemble_story(story: Story, tasks: list[ClipTask], cache: StageCache, out_d
         clips.append({"id": t.id, "speaker": t.speaker, "line": t.line_number, "start": round(start, 4),
                       "end": round(frames / story.fps, 4), "frames": t.n_frames})
     duration = frames / story.fps
-    cues = hold_cues(cues, duration)
+    return hold_cues(cues, duration), clips, duration
+
+
+def frame_jobs(story: Story, tasks: list[ClipTask], cues: list[Cue], clips: list[dict], cache: StageCache,
+               frames_of: dict[str, framing.ClipFrame]) -> list[FrameJob]:
     starts = {c["id"]: c["start"] for c in clips}
 
-    def burned(t: ClipTask) -> list[tuple[float, float, str]] | None:
+    def burned(t: ClipTask) -> tuple[tuple[float, float, str], ...]:
         """The captions inside this clip, in its own time (clip-local seconds)."""
         if story.captions != "burn":
-            return None
+            return ()
         t0, t1 = starts[t.id], starts[t.id] + t.duration
-        return [(max(c.start, t0) - t0, min(c.end, t1) - t0, c.text) for c in cues if c.end > t0 and c.start < t1]
+        return tuple((max(c.start, t0) - t0, min(c.end, t1) - t0, c.text) for c in cues
+                     if c.end > t0 and c.start < t1)
+    return [frame_job(t, cache, frames_of[t.speaker], burned(t)) for t in tasks]
+
+
+def assemble_story(story: Story, tasks: list[ClipTask], jobs: list[FrameJob], cues: list[Cue], clips: list[dict],
+                   duration: float, cache: StageCache, out_dir: Path, reporter: Reporter,
+                   cancel: Callable[[], bool] | None) -> tuple[Path, Path, Path, Path, float, int]:
+    """The framed clips stream-copied beside the story audio; (video, srt, vtt, timeline, duration, frames)
+    written into `out_dir`."""
+    reporter.stage("assemble", 1)
+    check_cancel(cancel)
     video = out_dir / f"{story.name}.mp4"
-    assemble([framed_clip(t, cache, frames_of[t.speaker], cancel, burned(t)) for t in tasks],
-             (load_speech(cache, t.speech_key)["audio"] for t in tasks), video, fps=story.fps, sample_rate=RATE)
+    assemble([framed_path(j, cache) for j in jobs], (load_speech(cache, t.speech_key)["audio"] for t in tasks),
+             video, fps=story.fps, sample_rate=RATE)
     srt = atomic_write_text(out_dir / f"{story.name}.srt", to_srt(cues))
     vtt = atomic_write_text(out_dir / f"{story.name}.vtt", to_vtt(cues))
     timeline = atomic_write_text(out_dir / "timeline.json",
                                  to_timeline(story.title, story.fps, RATE, duration, clips, cues))
     reporter.step("assemble", reused=False)
     reporter.end_stage("assemble")
-    return video, srt, vtt, timeline, duration, frames
+    return video, srt, vtt, timeline, duration, sum(t.n_frames for t in tasks)

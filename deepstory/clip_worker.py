@@ -18,7 +18,7 @@ SESSIONS_KEPT = 2       # speakers whose source-side work a worker keeps (clips 
 
 
 class ClipWorker:
-    def __init__(self, engines: Engines, portraits: dict[str, tuple[np.ndarray, str]], threads: int | None = None):
+    def __init__(self, engines: Engines | None, portraits: dict[str, tuple[np.ndarray, str]], threads: int | None = None):
         """`portraits`: speaker -> (RGB image, label); `threads`: this worker's share of the CPU threads."""
         if threads:
             import torch
@@ -56,6 +56,14 @@ class ClipWorker:
         with tempfile.TemporaryDirectory(prefix="deepstory-clip-") as tmp:
             path = animate(task, motion, clip_speech(speech, task.fps, task.seed), session, Path(tmp) / "clip.mp4")
             return path.read_bytes()
+
+    def frame(self, task: ClipTask, job, clip: bytes) -> bytes:
+        """An animated clip (its bytes) made into a story frame (deepstory.assembly.FrameJob)."""
+        from .assembly import frame_clip
+        with tempfile.TemporaryDirectory(prefix="deepstory-frame-") as tmp:
+            src = Path(tmp) / "clip.mp4"
+            src.write_bytes(clip)
+            return frame_clip(job, src, Path(tmp) / "framed.mp4").read_bytes()
 
     def close(self) -> None:
         while self._sessions:

@@ -59,6 +59,23 @@ class ClipExecutor(ABC):
                 raise engine_error(exc) from None
         reporter.end_stage("animate")
 
+    def frame_all(self, jobs: list, cache: StageCache, reporter: Reporter, cancel: Cancel) -> None:
+        """Each animated clip made into a story frame (deepstory.assembly.FrameJob), where not cached."""
+        reporter.stage("frame", len(jobs))
+        todo, seen = [], set()
+        for j in jobs:
+            if not j.key or j.key in seen or cache.has("fit", j.key, ".mp4"):
+                reporter.step("frame", reused=True)
+            else:
+                seen.add(j.key)
+                todo.append(j)
+        if todo:
+            self._frame(todo, cache, reporter, cancel)
+        reporter.end_stage("frame")
+
+    @abstractmethod
+    def _frame(self, todo: list, cache: StageCache, reporter: Reporter, cancel: Cancel) -> None: ...
+
     @abstractmethod
     def _drive(self, engines: Engines, todo: list[ClipTask], cache: StageCache, reporter: Reporter,
                cancel: Cancel) -> None: ...
@@ -113,6 +130,14 @@ class InProcessExecutor(ClipExecutor):
                 check_cancel(cancel)
                 cache.save_arrays("drive", t.drive_key, motion=drive(t, speech_for(t, cache), drv))
                 reporter.step("drive", reused=False, label=t.id)
+
+    def _frame(self, todo, cache, reporter, cancel):
+        from .assembly import frame_clip
+        for j in todo:
+            check_cancel(cancel)
+            src = cache.path("animate", j.task.animate_key, ".mp4")
+            cache.write("fit", j.key, ".mp4", lambda tmp: frame_clip(j, src, tmp, cancel))
+            reporter.step("frame", reused=False, label=j.task.id)
 
     def _animate(self, engines, todo, cast, cache, reporter, cancel):
         with (self._animator or engines.make_animator()) as anim:

@@ -6,8 +6,8 @@
    built once, every cache key decided;
 4. an executor (deepstory/executors.py: in this process, local processes, or Ray) runs `drive` and
    `animate` (deepstory/clip_stages.py) for the tasks not cached;
-5. `assemble_story` (deepstory/assembly.py): clips framed for the story, stream-copied beside the audio,
-   subtitles and a timeline.
+5. deepstory/assembly.py: each clip framed for the story (aspect, framing, burned captions; run by the
+   executor too), then stream-copied beside the audio, with subtitles and a timeline.
 Every stage is cached by its inputs: changing one line re-runs only that line's clip; changing a portrait
 re-runs only `animate` for that speaker's clips (and the cheap assembly).
 """
@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 from modules.errors import ModelInputError
 
-from .assembly import assemble_story, frame_plans, story_frame_size
+from .assembly import assemble_story, frame_jobs, frame_plans, story_cues, story_frame_size
 from .cache import StageCache, sweep_stale_temp
 from .cast import Cast, resolve_cast
 from .errors import OutputError
@@ -137,11 +137,14 @@ def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Re
             executor.drive_all(engines, tasks, cache, reporter, cancel)
         with _timed(timings, "animate"):
             executor.animate_all(engines, tasks, cast, cache, reporter, cancel)
+        cues, clips, duration = story_cues(story, tasks)
+        with _timed(timings, "frame"):
+            jobs = frame_jobs(story, tasks, cues, clips, cache, frame_plans(story, cast, story_frame_size(story, cast)))
+            executor.frame_all(jobs, cache, reporter, cancel)
     finally:
         executor.close()
     with _timed(timings, "assemble"):
-        size = story_frame_size(story, cast)
-        outputs = assemble_story(story, tasks, cache, out_dir, frame_plans(story, cast, size), reporter, cancel)
+        outputs = assemble_story(story, tasks, jobs, cues, clips, duration, cache, out_dir, reporter, cancel)
     summary = reporter.summary()
     if cache.damaged:
         n = len(cache.damaged)

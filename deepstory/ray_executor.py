@@ -24,7 +24,7 @@ class _SpeakerWorker(ClipWorker):
     """A ClipWorker built from top-level arguments: Ray resolves object-store references only there, and
     needs them alive to rebuild a restarted actor (the executor keeps them until it stops)."""
 
-    def __init__(self, engines: Engines, speaker: str = "", image=None, label: str = ""):
+    def __init__(self, engines: Engines | None, speaker: str = "", image=None, label: str = ""):
         super().__init__(engines, {speaker: (image, label)} if speaker else {})
 
 
@@ -60,14 +60,14 @@ class RayExecutor(RemoteExecutor):
 
     def _actor_class(self, engines: Engines, stage: str):
         ray = _ray()
-        engine = engines.driver if stage == "drive" else engines.animator
+        engine = "" if stage == "frame" else engines.driver if stage == "drive" else engines.animator
         gpu = 1 if self._gpus and engine in GPU_ENGINES else 0
         return ray.remote(num_cpus=1, num_gpus=gpu, max_restarts=-1, max_task_retries=0)(_SpeakerWorker)
 
     def _start(self, engines: Engines, cast: Cast | None, stage: str, todo: list[ClipTask]) -> None:
         self._stop()
         actor = self._actor_class(engines, stage)
-        if stage == "drive":
+        if stage in ("drive", "frame"):
             self._actors = {"": [actor.remote(engines) for _ in range(min(self.workers, len(todo)))]}
         else:
             counts = {s: sum(t.speaker == s for t in todo) for s in dict.fromkeys(t.speaker for t in todo)}
@@ -80,8 +80,8 @@ class RayExecutor(RemoteExecutor):
         self._turn = {}
 
     def _submit(self, stage: str, task: ClipTask, args: tuple):
-        pool = self._actors["" if stage == "drive" else task.speaker]
-        key = "" if stage == "drive" else task.speaker
+        key = task.speaker if stage == "animate" else ""
+        pool = self._actors[key]
         i = self._turn.get(key, 0)
         self._turn[key] = i + 1
         return getattr(pool[i % len(pool)], stage).remote(*args)

@@ -29,7 +29,7 @@ class RemoteExecutor(ClipExecutor):
     # -- what an implementation provides
     @abstractmethod
     def _start(self, engines: Engines, cast: Cast, stage: str, todo: list[ClipTask]) -> None:
-        """Start (or reuse) workers for `stage` ('drive' or 'animate')."""
+        """Start workers for `stage` ('drive', 'animate' or 'frame'; framing needs no engines)."""
 
     @abstractmethod
     def _submit(self, stage: str, task: ClipTask, args: tuple) -> Any:
@@ -64,6 +64,13 @@ class RemoteExecutor(ClipExecutor):
         self._run("animate", todo, cache, reporter, cancel,
                   lambda t: (load_speech(cache, t.speech_key), motion_for(t, cache)),
                   lambda t, data: cache.write("animate", t.animate_key, ".mp4", lambda tmp: tmp.write_bytes(data)))
+
+    def _frame(self, todo, cache, reporter, cancel):
+        by_task = {j.task.id: j for j in todo}
+        self._start(None, None, "frame", [j.task for j in todo])
+        self._run("frame", [j.task for j in todo], cache, reporter, cancel,
+                  lambda t: (by_task[t.id], cache.path("animate", t.animate_key, ".mp4").read_bytes()),
+                  lambda t, data: cache.write("fit", by_task[t.id].key, ".mp4", lambda tmp: tmp.write_bytes(data)))
 
     def _run(self, stage: str, todo: list[ClipTask], cache: StageCache, reporter: Reporter, cancel: Cancel,
              inputs, save) -> None:

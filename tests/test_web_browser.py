@@ -100,7 +100,7 @@ def test_write_cast_render_watch_in_a_real_browser(server, browser):
     # Render with live progress.
     page.get_by_role("button", name="Render").click()
     page.wait_for_selector("#render-state.done", timeout=90_000)
-    assert page.locator(".stage").count() == 4
+    assert page.locator(".stage").count() == 5          # voice, drive, animate, frame, assemble
     assert "animate: 2 rendered, 0 reused from cache" in page.text_content("#log")
 
     # Watch: the video plays, a click on a script line seeks there and highlights it.

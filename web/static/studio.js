@@ -105,7 +105,7 @@ const Render = {
         ...job.speech_check.map(p => el("p", { class: "error",
           text: `Line ${p.line} (${p.speaker}): wrote “${p.text}”, heard “${p.heard}”` })));
     }
-    stages.replaceChildren(...["voice", "check", "drive", "animate", "assemble"].filter(n => job.stages[n]).map(n => {
+    stages.replaceChildren(...["voice", "check", "drive", "animate", "frame", "assemble"].filter(n => job.stages[n]).map(n => {
       const s = job.stages[n];
       const done = s.rendered + s.reused;
       return el("div", { class: "stage " + s.state },
