@@ -84,8 +84,9 @@ class ClipExecutor(ABC):
     def _animate(self, engines: Engines, todo: list[ClipTask], cast: Cast, cache: StageCache, reporter: Reporter,
                  cancel: Cancel) -> None: ...
 
-    def attach(self, driver, animator) -> None:
-        """The head's own engine instances (built for planning); executors in this process reuse them."""
+    def attach(self, cast: Cast, driver, animator) -> None:
+        """The render's cast and the head's own engine instances (built for planning): executors in this
+        process reuse the engines, worker pools get the portraits once."""
 
     def close(self) -> None:
         """Free workers (a no-op for the in-process executor)."""
@@ -121,7 +122,7 @@ class InProcessExecutor(ClipExecutor):
     name = "in-process"
     _driver = _animator = None
 
-    def attach(self, driver, animator) -> None:
+    def attach(self, cast: Cast, driver, animator) -> None:
         self._driver, self._animator = driver, animator
 
     def _drive(self, engines, todo, cache, reporter, cancel):

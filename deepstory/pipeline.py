@@ -131,7 +131,7 @@ def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Re
     if check_speech:
         from .speech_check import check_speech as transcribe_lines
         heard = transcribe_lines(tasks, {i: line.text for i, line in enumerate(story.lines)}, cache, reporter, cancel)
-    executor.attach(drv, anim)
+    executor.attach(cast, drv, anim)
     try:
         with _timed(timings, "drive"):
             executor.drive_all(engines, tasks, cache, reporter, cancel)

@@ -43,13 +43,20 @@ class ProcessExecutor(RemoteExecutor):
         self._pool: ProcessPoolExecutor | None = None
         self._init_args: tuple | None = None
 
-    def _start(self, engines: Engines, cast: Cast | None, stage: str, todo: list[ClipTask]) -> None:
-        portraits = {} if cast is None else {s: (p.image, p.label) for s, p in cast.portraits.items()
-                                             if any(t.speaker == s for t in todo)}
+    def attach(self, cast: Cast, driver, animator) -> None:
+        self._cast = cast
+
+    def _start(self, engines: Engines | None, cast: Cast | None, stage: str, todo: list[ClipTask]) -> None:
+        """One pool for the whole render (spawning workers costs seconds): made at the first pass with
+        the engines and every portrait, kept for the next passes."""
+        if self._pool is not None and engines in (None, self._init_args[0]):
+            return
+        cast = cast or getattr(self, "_cast", None)
+        portraits = {} if cast is None else {s: (p.image, p.label) for s, p in cast.portraits.items()}
         threads = max(1, cpu_count() // self.workers)
         self._stop()
         self._init_args = (engines, portraits, threads)
-        self._pool = self._new_pool(min(self.workers, len(todo)))
+        self._pool = self._new_pool(self.workers)
 
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=max(1, n), mp_context=get_context("spawn"), initializer=_init,
