@@ -134,6 +134,11 @@ class FomTraining:
         if sum(_items(self.weights["perceptual"])) != 0:
             if vgg_state is None:
                 raise CheckpointError(f"the perceptual loss needs VGG19 weights: {VGG_HINT}")
+            side = min(self.config.frame_shape[:2])
+            small = [sc for sc in self.params.scales if side * sc < 16]
+            if small:
+                raise ModelInputError(f"train_params.scales {small} shrink {side}-px frames below 16 px, too small for "
+                                      "VGG19's four poolings; drop those scales or use larger frames")
             self.vgg = Vgg19(load_vgg19_state(vgg_state)).to(self.device, dtype).eval()
 
         scales = list(dict.fromkeys(list(self.params.scales) + list(self.discriminator.scales)))
