@@ -164,3 +164,21 @@ def test_checkpoint_layout_matches_the_original_and_loads(train_dir, fixtures_di
     # The trained weights moved away from the starting checkpoint.
     start = torch.load(fixtures_dir / "fom" / "tiny-cpk.pth.tar", weights_only=True)
     assert not torch.equal(start["generator"]["final.weight"], ours["generator"]["final.weight"])
+
+
+@pytest.mark.parametrize("name, epochs, milestones, batch, gan", [("vox-256", 100, [60, 90], 40, 0),
+                                                                  ("vox-adv-256", 150, [], 36, 1)])
+def test_shipped_configs_carry_the_published_train_params(name, epochs, milestones, batch, gan):
+    from pathlib import Path
+
+    from modules.fom import load_config
+    from modules.fom.training import parse_train_params
+    config = load_config(Path(__file__).resolve().parents[1] / "data" / "fom" / f"{name}.yaml")
+    p = parse_train_params(config.raw["train_params"])
+    assert (p.num_epochs, p.num_repeats, p.epoch_milestones, p.batch_size) == (epochs, 75, milestones, batch)
+    assert (p.lr_generator, p.lr_discriminator, p.lr_kp_detector) == (2e-4, 2e-4, 2e-4)
+    assert p.scales == [1, 0.5, 0.25, 0.125] and p.checkpoint_freq == 50
+    assert p.transform_params == {"sigma_affine": 0.05, "sigma_tps": 0.005, "points_tps": 5}
+    assert p.loss_weights == {"generator_gan": gan, "discriminator_gan": 1, "feature_matching": [10] * 4,
+                              "perceptual": [10] * 5, "equivariance_value": 10, "equivariance_jacobian": 10}
+    assert config.raw["dataset_params"]["id_sampling"] is True
