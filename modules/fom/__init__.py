@@ -13,7 +13,8 @@ The public API mirrors the original so scripts port easily:
 Files: blocks (shared layers, grids, warping), keypoint_detector, dense_motion, generator, normalize,
 config (original YAML format), loading (strict checkpoint loading), fused (inference-only block rewrites),
 driving (device-side driving-frame preparation), animator, reference (the original-style per-frame loop),
-best_frame.
+best_frame; training (FomTraining: fine-tuning as the original train.py, with discriminator, tps, vgg,
+pyramid, losses) and reconstruction (the original evaluation metric).
 """
 from .animator import FomAnimator, PreparedSource
 from .best_frame import find_best_frame
@@ -25,8 +26,9 @@ from .generator import OcclusionAwareGenerator
 from .keypoint_detector import KPDetector
 from .loading import build_models, load_checkpoint
 from .normalize import normalize_kp
+from .reconstruction import reconstruct
 from .reference import reference_animation
 
 __all__ = ["DenseMotionNetwork", "FomAnimator", "FomConfig", "KPDetector", "OcclusionAwareGenerator",
            "PreparedSource", "build_models", "find_best_frame", "fit_geometry", "load_checkpoint", "load_config",
-           "make_coordinate_grid", "normalize_kp", "prepare_driving", "reference_animation"]
+           "make_coordinate_grid", "normalize_kp", "prepare_driving", "reconstruct", "reference_animation"]

@@ -31,7 +31,10 @@ class FomConfig:
 
     @property
     def frame_size(self) -> int:
-        """Side of the square frames the model works at (256 for vox)."""
+        """Side of the square frames the model animates at (256 for vox); training may use any H x W."""
+        if self.frame_shape[0] != self.frame_shape[1]:
+            raise ModelInputError(f"animating needs a square frame_shape [S, S, C], the config has "
+                                  f"{list(self.frame_shape)}")
         return int(self.frame_shape[0])
 
 
@@ -46,8 +49,8 @@ def parse_config(data: dict[str, Any], *, source: str = "config") -> FomConfig:
         raise ModelInputError(f"{source}: not a first-order-model config (missing {exc}); expected "
                               "model_params.common_params / kp_detector_params / generator_params") from None
     shape = tuple((data.get("dataset_params") or {}).get("frame_shape", (256, 256, 3)))
-    if len(shape) != 3 or shape[0] != shape[1]:
-        raise ModelInputError(f"{source}: frame_shape must be [S, S, C], got {list(shape)}")
+    if len(shape) != 3 or not all(isinstance(v, int) and v > 0 for v in shape):
+        raise ModelInputError(f"{source}: frame_shape must be [H, W, C], got {list(shape)}")
     extra = data.get("deepstory_params") or {}
     return FomConfig(common_params=common, kp_detector_params=kp, generator_params=gen,
                      frame_shape=(int(shape[0]), int(shape[1]), int(shape[2])),
