@@ -17,7 +17,8 @@ from .errors import DeepstoryError, EngineError
 from .remote_executor import RemoteExecutor, WorkerLost
 from .tasks import ClipTask, Engines
 
-GPU_ENGINES = {"fom", "sda"}        # engines that run their networks on a GPU when one is there
+GPU_ENGINES = {"fom", "sda"}
+RESTART_WAIT_S = 120                # how long a restarting actor may take before its clip is tried anyway        # engines that run their networks on a GPU when one is there
 
 
 class _SpeakerWorker(ClipWorker):
@@ -103,7 +104,15 @@ class RayExecutor(RemoteExecutor):
             raise EngineError(" ".join(str(cause).split())[:500]) from None
 
     def _recover(self) -> None:
-        """Ray restarts a dead actor by itself (max_restarts); its clip is resubmitted to the pool."""
+        """Ray restarts a dead actor by itself (max_restarts); wait until every actor answers again, so the
+        lost clip is not handed straight back to one that is still restarting (and counted lost again)."""
+        ray = _ray()
+        for actors in self._actors.values():
+            for a in actors:
+                try:
+                    ray.get(a.ping.remote(), timeout=RESTART_WAIT_S)
+                except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
+                    pass
 
     def _stop(self) -> None:
         if not self._actors:
