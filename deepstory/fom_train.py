@@ -207,16 +207,16 @@ def reconstruct_main(argv: list[str]) -> int:
 
     from modules.fom import load_checkpoint, load_config, reconstruct
 
-    from .fom_dataset import DatasetError, read_video, split_folders
+    from .fom_dataset import FRAME_EXTS, DatasetError, read_video, split_folders
     from .media import encode_clip
 
     args = _reconstruct_parser().parse_args(argv)
     config = load_config(args.config)
     videos: list[Path] = []
     for item in map(Path, args.videos):
-        if item.is_dir() and not any(f.suffix.lower() in (".png", ".jpg", ".jpeg") for f in item.iterdir()
-                                     if f.is_file()) or (item / "test").is_dir():
-            videos += split_folders(item)[1]
+        frame_folder = item.is_dir() and any(f.is_file() and f.suffix.lower() in FRAME_EXTS for f in item.iterdir())
+        if item.is_dir() and (not frame_folder or (item / "test").is_dir()):
+            videos += split_folders(item)[1]          # a data folder: its test/ part (else every video)
         elif item.exists():
             videos.append(item)
         else:
