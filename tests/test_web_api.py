@@ -264,3 +264,24 @@ def test_listed_non_espeak_voices_are_castable_by_their_listed_spec(client):
     kind = others[0].split(":", 1)[0]
     r = client.post(f"/api/stories/{sid}/cast", json={"speakers": {"Ann": {"voice": f"{kind}:../../etc"}}})
     assert r.status_code == 400
+
+
+def test_a_save_from_an_older_revision_is_a_conflict_not_an_overwrite(tmp_path):
+    client = Client(make_app(tmp_path, SEED_DEMO=False))
+    story = client.new_story(story_text("Narrator: One.\n"))
+    assert story["revision"] == 1
+    first = client.put(f"/api/stories/{story['id']}", json={"text": story_text("Narrator: Two.\n"), "base_revision": 1})
+    assert first.status_code == 200 and first.get_json()["revision"] == 2
+    # a second tab still holds revision 1
+    stale = client.put(f"/api/stories/{story['id']}", json={"text": story_text("Narrator: Three.\n"), "base_revision": 1})
+    assert stale.status_code == 409
+    body = stale.get_json()
+    assert "changed in another window" in body["error"] and body["story"]["revision"] == 2
+    assert "Two." in client.get(f"/api/stories/{story['id']}").get_json()["text"]       # nothing overwritten
+    # saving the same text again is not a new revision; a save without base_revision still works (API users)
+    same = client.put(f"/api/stories/{story['id']}", json={"text": story_text("Narrator: Two.\n"), "base_revision": 2})
+    assert same.get_json()["revision"] == 2
+    plain = client.put(f"/api/stories/{story['id']}", json={"text": story_text("Narrator: Four.\n")})
+    assert plain.status_code == 200 and plain.get_json()["revision"] == 3
+    bad = client.put(f"/api/stories/{story['id']}", json={"text": "x", "base_revision": "1"})
+    assert bad.status_code == 400 and "base_revision" in bad.get_json()["error"]

@@ -15,7 +15,7 @@ from deepstory.voices import list_voices, resolve_voice
 from .casting import DATA, available_animators, check_story, set_cast, voice_problem
 from .jobs import TERMINAL
 from .security import csrf_token
-from .stories import StoryNotFound
+from .stories import StoryConflict, StoryNotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PREVIEW_TEXT = "Hello! This is how I sound when I tell your story."
@@ -83,8 +83,18 @@ def get_story(story_id: str):
 
 @bp.put("/stories/<story_id>")
 def put_story(story_id: str):
+    """{"text": ..., "base_revision": N}: with base_revision, 409 (and the current story) when someone
+    saved a newer revision since (the same story open in two tabs) instead of overwriting it."""
     _story(story_id)
-    return jsonify(_story_json(_studio().stories.update(story_id, _body().get("text"))))
+    body = _body()
+    base = body.get("base_revision")
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
+        raise StoryError("'base_revision' must be the whole number the story was loaded with")
+    try:
+        record = _studio().stories.update(story_id, body.get("text"), base)
+    except StoryConflict as exc:
+        return jsonify(error=str(exc), status=409, story=_story_json(exc.current)), 409
+    return jsonify(_story_json(record))
 
 
 @bp.delete("/stories/<story_id>")

@@ -21,6 +21,14 @@ class StoryNotFound(LookupError):
     pass
 
 
+class StoryConflict(Exception):
+    """The story changed since the revision an editor started from (open twice, saved in the other)."""
+
+    def __init__(self, current: dict[str, Any]):
+        super().__init__("this story was changed in another window since you loaded it")
+        self.current = current
+
+
 def title_of(text: str) -> str:
     """The story's title for lists; falls back to a front-matter 'title:' line when it does not parse."""
     try:
@@ -53,7 +61,8 @@ class StoryStore:
     def create(self, text: str) -> dict[str, Any]:
         text = self._check_text(text)
         now = time.time()
-        record = {"id": new_id("story"), "text": text, "title": title_of(text), "created": now, "updated": now}
+        record = {"id": new_id("story"), "text": text, "title": title_of(text), "created": now, "updated": now,
+                  "revision": 1}
         with self._lock:
             atomic_write_text(self._path(record["id"]), json.dumps(record, ensure_ascii=False))
         return record
@@ -65,11 +74,18 @@ class StoryStore:
         except (OSError, ValueError):
             raise StoryNotFound(story_id) from None
 
-    def update(self, story_id: str, text: str) -> dict[str, Any]:
+    def update(self, story_id: str, text: str, base_revision: int | None = None) -> dict[str, Any]:
+        """Save `text`; with `base_revision` (the revision the editor loaded), StoryConflict instead of
+        overwriting a newer save made elsewhere. Every save makes a new revision."""
         text = self._check_text(text)
         with self._lock:
             record = self.get(story_id)
-            record.update(text=text, title=title_of(text), updated=time.time())
+            revision = int(record.get("revision", 1))
+            if base_revision is not None and base_revision != revision:
+                raise StoryConflict(record)
+            if text == record["text"]:
+                return record
+            record.update(text=text, title=title_of(text), updated=time.time(), revision=revision + 1)
             atomic_write_text(self._path(story_id), json.dumps(record, ensure_ascii=False))
         return record
 
@@ -87,5 +103,5 @@ class StoryStore:
                 r = json.loads(p.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            out.append({k: r[k] for k in ("id", "title", "created", "updated")})
+            out.append({**{k: r[k] for k in ("id", "title", "created", "updated")}, "revision": r.get("revision", 1)})
         return sorted(out, key=lambda r: r["updated"], reverse=True)

@@ -25,7 +25,11 @@ async function api(method, url, body) {
   }
   const res = await fetch(url, opts);
   const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) throw new Error((data && data.error) || `${res.status} ${res.statusText}`);
+  if (!res.ok) {
+    const err = new Error((data && data.error) || `${res.status} ${res.statusText}`);
+    err.status = res.status; err.data = data;
+    throw err;
+  }
   return data;
 }
 
@@ -158,8 +162,10 @@ const Render = {
 };
 
 // ------------------------------------------------------------------------------------------ studio
+const AUTOSAVE_MS = 1200;             // save this long after typing pauses
 const Studio = {
   id: null, voices: [], portraits: [], animators: [], check: null, checkTimer: null, saved: "", updated: 0,
+  revision: 0, saveTimer: null, saving: null, conflict: null, history: [],
 
   async init(root) {
     this.id = root.dataset.story;
@@ -169,8 +175,22 @@ const Studio = {
       this.setState(text.value === this.saved ? "Saved" : "Unsaved changes");
       clearTimeout(this.checkTimer);
       this.checkTimer = setTimeout(() => this.runCheck(), 600);
+      clearTimeout(this.saveTimer);                      // autosave once typing pauses
+      this.saveTimer = setTimeout(() => this.save().catch(e => this.setState(e.message, true)), AUTOSAVE_MS);
     });
-    $("#save-btn").addEventListener("click", () => this.save().catch(e => this.setState(e.message)));
+    $("#save-btn").addEventListener("click", () => this.save().catch(e => this.setState(e.message, true)));
+    $("#undo-btn").addEventListener("click", () => this.undo().catch(e => this.setState(e.message, true)));
+    $("#reload-btn").addEventListener("click", () => this.resolveConflict("reload"));
+    $("#overwrite-btn").addEventListener("click", () => this.resolveConflict("overwrite"));
+    document.addEventListener("keydown", (e) => {       // Ctrl+S / Cmd+S saves now instead of saving the page
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
+        e.preventDefault();
+        this.save().catch(err => this.setState(err.message, true));
+      }
+    });
+    window.addEventListener("beforeunload", (e) => {   // leaving with unsaved text: the browser asks first
+      if ($("#story-text").value !== this.saved || this.saving) { e.preventDefault(); e.returnValue = ""; }
+    });
     $("#check-btn").addEventListener("click", () => this.runCheck());
     $("#render-btn").addEventListener("click", () => this.render());
     $("#cancel-btn").addEventListener("click", (e) => api("POST", `/api/renders/${e.target.dataset.render}/cancel`)
@@ -191,12 +211,18 @@ const Studio = {
     document.body.dataset.ready = "1";
   },
 
-  setState(msg) { $("#save-state").textContent = msg; },
+  setState(msg, isError = false) {
+    const state = $("#save-state");
+    state.textContent = msg;
+    state.classList.toggle("error", isError);
+    document.body.dataset.saveState = isError ? "error" : msg === "Saved" ? "saved" : "pending";
+  },
 
   apply(story) {
     // A server copy of the story: the editor (unless it holds newer edits), the check, cast and renders.
     if (story.updated < this.updated) return;
     this.updated = story.updated;
+    this.revision = story.revision || this.revision;
     clearTimeout(this.checkTimer);
     const text = $("#story-text");
     const edited = text.value !== this.saved;
@@ -208,12 +234,57 @@ const Studio = {
     this.showRenders(story.renders);
   },
 
-  async save() {
+  async save({ force = false } = {}) {
+    clearTimeout(this.saveTimer);
+    if (this.saving) await this.saving.catch(() => {});          // one save at a time, in order
     const text = $("#story-text").value;
-    if (text === this.saved) return;
-    const story = await api("PUT", `/api/stories/${this.id}`, { text });
-    this.saved = story.text;
-    this.apply(story);
+    if (text === this.saved || (this.conflict && !force)) return;
+    this.setState("Saving…");
+    const before = this.saved;
+    this.saving = api("PUT", `/api/stories/${this.id}`, { text, base_revision: force ? undefined : this.revision });
+    try {
+      const story = await this.saving;
+      if (before !== story.text) this.history.push(before);       // what Undo goes back to
+      this.history = this.history.slice(-20);
+      $("#undo-btn").disabled = !this.history.length;
+      this.saved = story.text;
+      this.apply(story);
+    } catch (e) {
+      if (e.status === 409) this.showConflict(e.data.story); else throw e;
+    } finally { this.saving = null; }
+  },
+
+  showConflict(current) {
+    // Someone saved this story elsewhere since we loaded it: never overwrite silently.
+    this.conflict = current;
+    $("#conflict").hidden = false;
+    this.setState("Not saved: this story was changed in another window.", true);
+  },
+
+  async resolveConflict(how) {
+    const current = this.conflict;
+    this.conflict = null;
+    $("#conflict").hidden = true;
+    if (how === "reload") {
+      this.saved = $("#story-text").value = current.text;
+      this.updated = 0;
+      this.apply(current);
+    } else {
+      this.revision = current.revision;
+      await this.save({ force: true }).catch(e => this.setState(e.message, true));
+    }
+  },
+
+  async undo() {
+    // Back to the text before the last save (a cast change rewrites the front matter: this takes it back).
+    const previous = this.history.pop();
+    $("#undo-btn").disabled = !this.history.length;
+    if (previous === undefined) return;
+    $("#story-text").value = previous;
+    await this.save();
+    this.history.pop();                                          // undoing is not itself undoable
+    $("#undo-btn").disabled = !this.history.length;
+    this.runCheck();
   },
 
   async runCheck() {
@@ -288,8 +359,11 @@ const Studio = {
   async cast(change) {
     try {
       await this.save();
-      this.apply(await api("POST", `/api/stories/${this.id}/cast`, change));
-    } catch (e) { this.setState(e.message); }
+      const before = this.saved;
+      const story = await api("POST", `/api/stories/${this.id}/cast`, change);
+      if (story.text !== before) { this.history.push(before); $("#undo-btn").disabled = false; }
+      this.apply(story);
+    } catch (e) { this.setState(e.message, true); }
   },
 
   setupUpload() {
