@@ -9,7 +9,13 @@ class DeepstoryError(Exception):
 
 
 class StoryError(DeepstoryError):
-    """The story script or its front matter is unusable."""
+    """The story script or its front matter is unusable. `problems`: every problem found (the message is
+    the first, with a count of the others), so an editor can list them all at once."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        self.problems = list(problems) if problems else [message]
+        more = len(self.problems) - 1
+        super().__init__(message if not more else f"{message} (and {more} more problem{'s' if more > 1 else ''})")
 
 
 class VoiceError(DeepstoryError):

@@ -141,6 +141,43 @@ def _speakers(raw: Any) -> dict[str, Speaker]:
     return out
 
 
+def _line(i: int, stripped: str, default: str, by_lower: dict[str, str], declared: bool,
+          speakers: dict[str, Speaker], blank_before: bool) -> Line:
+    """One script line `i` (stripped) as a Line; StoryError for an unusable one."""
+    if len(stripped) > MAX_LINE_CHARS:
+        raise StoryError(f"line {i}: {len(stripped):,} characters is longer than one line may be "
+                         f"({MAX_LINE_CHARS:,}); split it into several lines")
+    speaker, said = default, stripped
+    m = _PIPE_LINE.match(stripped)
+    if m:
+        speaker, said = m.group(1).strip(), m.group(2)
+    else:
+        m = _COLON_LINE.match(stripped)
+        if m:
+            who = (m.group(1) or m.group(3)).strip()
+            if who.lower() in by_lower or who.lower() == default.lower():
+                speaker, said = who, m.group(2) or ""
+            elif not declared and _looks_like_name(who, 3):
+                speaker, said = who, m.group(2) or ""
+            elif declared and _looks_like_name(who, 2):
+                raise StoryError(f"line {i}: unknown speaker {who!r}; declared speakers: "
+                                 f"{', '.join(speakers)}. Add it under 'speakers:' in the front matter, "
+                                 f"or fix the name.")
+    if m and _PIPE_LINE.match(stripped) and declared and speaker.lower() not in by_lower \
+            and speaker.lower() != default.lower():
+        raise StoryError(f"line {i}: unknown speaker {speaker!r}; declared speakers: {', '.join(speakers)}. "
+                         f"Add it under 'speakers:' in the front matter, or fix the name.")
+    speaker = by_lower.get(speaker.lower(), speaker)
+    if speaker.lower() == default.lower():
+        speaker = by_lower.get(default.lower(), default)
+    if not said.strip():
+        raise StoryError(f"line {i}: {speaker} has nothing to say")
+    sentences = tuple(sentences_of(said))
+    if not sentences:
+        raise StoryError(f"line {i}: nothing speakable in {said.strip()[:60]!r} (only symbols or emoji)")
+    return Line(i, speaker, said.strip(), sentences, paragraph=blank_before)
+
+
 def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None = None) -> Story:
     """Parse a story script; raises StoryError with the line number for anything unusable."""
     if not isinstance(text, str):
@@ -155,44 +192,57 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     fm, body, offset = split_front_matter(text)
     meta = load_front_matter(fm)
+    problems: list[str] = []            # every problem is collected (an editor lists them all), then raised
+
+    def setting(check, fallback):
+        """`check()`'s value, or `fallback` with its StoryError noted."""
+        try:
+            return check()
+        except StoryError as exc:
+            problems.append(str(exc))
+            return fallback
+
+    def choice(key: str, allowed: tuple, default: Any, hint: str = "") -> Any:
+        value = meta.get(key, default)
+        if value not in allowed:
+            problems.append(f"front matter: {key} must be one of {', '.join(map(str, allowed))}, got "
+                            f"{_show(meta.get(key))}{hint}")
+            return default
+        return value
+
     unknown = set(meta) - _TOP_KEYS
     if unknown:
-        raise StoryError(f"front matter: unknown setting(s) {', '.join(_show(u) for u in sorted(unknown))}; "
-                         f"allowed: {', '.join(sorted(_TOP_KEYS))}")
-    speakers = _speakers(meta.get("speakers"))
+        problems.append(f"front matter: unknown setting(s) {', '.join(_show(u) for u in sorted(unknown))}; "
+                        f"allowed: {', '.join(sorted(_TOP_KEYS))}")
+    speakers = setting(lambda: _speakers(meta.get("speakers")), None)
     declared = bool(speakers)
+    speakers = speakers or {}
     default = meta.get("default_speaker", "Narrator")
     if not isinstance(default, str) or not re.fullmatch(_NAME, default.strip()):
-        raise StoryError(f"front matter: default_speaker must be a name, got {_show(default)}")
+        problems.append(f"front matter: default_speaker must be a name, got {_show(default)}")
+        default = "Narrator"
     default = default.strip()
     by_lower = {n.lower(): n for n in speakers}
 
-    animator = meta.get("animator", "builtin")
-    if animator not in ANIMATORS:
-        raise StoryError(f"front matter: animator must be one of {', '.join(ANIMATORS)}, got {_show(animator)}")
-    driver = meta.get("driver")
-    if driver is not None and driver not in DRIVERS:
-        raise StoryError(f"front matter: driver must be one of {', '.join(DRIVERS)}, got {_show(driver)}")
-    no_face = meta.get("no_face", "error")
-    if no_face not in ("error", "still"):
-        raise StoryError("front matter: no_face must be 'error' or 'still'")
-    try:                       # typed engine settings (deepstory/settings.py), checked now, not at render time
-        engines = {key: from_mapping(cls, meta.get(key), key) for key, cls in ENGINE_SETTINGS.items()}
-    except SettingsError as exc:
-        raise StoryError(f"front matter: {exc}") from None
-    aspect = meta.get("aspect", "16:9")
-    if isinstance(aspect, int) and not isinstance(aspect, bool) and 0 < aspect < 3600:
-        aspect = f"{aspect // 60}:{aspect % 60}"      # YAML 1.1 reads an unquoted 16:9 as base-60 969
-    if aspect not in ASPECTS:
-        raise StoryError(f"front matter: aspect must be one of {', '.join(ASPECTS)}, got {_show(meta.get('aspect'))} "
-                         f"(quote it: aspect: '16:9')")
-    framing = meta.get("framing", "fill")
-    if framing not in FRAMINGS:
-        raise StoryError(f"front matter: framing must be one of {', '.join(FRAMINGS)}, got {_show(framing)}")
-    captions = meta.get("captions", "off")
-    captions = "off" if captions is False else captions       # YAML 1.1 reads a bare `off` as false
-    if captions not in ("off", "burn"):
-        raise StoryError(f"front matter: captions must be off or burn, got {_show(captions)}")
+    animator = choice("animator", ANIMATORS, "builtin")
+    driver = choice("driver", (*DRIVERS, None), None)
+    no_face = choice("no_face", ("error", "still"), "error")
+    engines = {}
+    for key, cls in ENGINE_SETTINGS.items():   # typed engine settings (deepstory/settings.py), checked now
+        try:
+            engines[key] = from_mapping(cls, meta.get(key), key)
+        except SettingsError as exc:
+            problems.append(f"front matter: {exc}")
+            engines[key] = cls()
+    if isinstance(meta.get("aspect"), int) and not isinstance(meta["aspect"], bool) and 0 < meta["aspect"] < 3600:
+        meta["aspect"] = f"{meta['aspect'] // 60}:{meta['aspect'] % 60}"   # YAML 1.1 reads 16:9 as base-60 969
+    aspect = choice("aspect", ASPECTS, "16:9", " (quote it: aspect: '16:9')")
+    framing = choice("framing", FRAMINGS, "fill")
+    if meta.get("captions") is False:
+        meta["captions"] = "off"                                # YAML 1.1 reads a bare `off` as false
+    captions = choice("captions", ("off", "burn"), "off")
+    numbers = {key: setting(lambda k=key, d=d, lo=lo, hi=hi: _int(meta, k, d, lo, hi), d)
+               for key, d, lo, hi in (("fps", 25, 1, 60), ("seed", 0, 0, 2**31 - 1), ("max_side", 1024, 64, 4096))}
     title = meta.get("title")
 
     lines: list[Line] = []
@@ -208,43 +258,17 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
             continue
         if stripped.startswith("<!--"):
             continue
-        if len(stripped) > MAX_LINE_CHARS:
-            raise StoryError(f"line {i}: {len(stripped):,} characters is longer than one line may be "
-                             f"({MAX_LINE_CHARS:,}); split it into several lines")
-        speaker, said = default, stripped
-        m = _PIPE_LINE.match(stripped)
-        if m:
-            speaker, said = m.group(1).strip(), m.group(2)
-        else:
-            m = _COLON_LINE.match(stripped)
-            if m:
-                who = (m.group(1) or m.group(3)).strip()
-                if who.lower() in by_lower or who.lower() == default.lower():
-                    speaker, said = who, m.group(2) or ""
-                elif not declared and _looks_like_name(who, 3):
-                    speaker, said = who, m.group(2) or ""
-                elif declared and _looks_like_name(who, 2):
-                    raise StoryError(f"line {i}: unknown speaker {who!r}; declared speakers: "
-                                     f"{', '.join(speakers)}. Add it under 'speakers:' in the front matter, "
-                                     f"or fix the name.")
-        if m and _PIPE_LINE.match(stripped) and declared and speaker.lower() not in by_lower \
-                and speaker.lower() != default.lower():
-            raise StoryError(f"line {i}: unknown speaker {speaker!r}; declared speakers: {', '.join(speakers)}. "
-                             f"Add it under 'speakers:' in the front matter, or fix the name.")
-        speaker = by_lower.get(speaker.lower(), speaker)
-        if speaker.lower() == default.lower():
-            speaker = by_lower.get(default.lower(), default)
-        if not said.strip():
-            raise StoryError(f"line {i}: {speaker} has nothing to say")
-        sentences = tuple(sentences_of(said))
-        if not sentences:
-            raise StoryError(f"line {i}: nothing speakable in {said.strip()[:60]!r} (only symbols or emoji)")
-        lines.append(Line(i, speaker, said.strip(), sentences, paragraph=blank_before))
+        line = setting(lambda: _line(i, stripped, default, by_lower, declared, speakers, blank_before), None)
+        if line is None:
+            continue
+        lines.append(line)
         blank_before = False
-        if speaker not in speakers:
-            speakers[speaker] = Speaker(speaker)
-    if not lines:
-        raise StoryError("the story is empty: write at least one line, e.g. 'Narrator: Once upon a time.'")
+        if line.speaker not in speakers:
+            speakers[line.speaker] = Speaker(line.speaker)
+    if not lines and not problems:
+        problems.append("the story is empty: write at least one line, e.g. 'Narrator: Once upon a time.'")
+    if problems:
+        raise StoryError(problems[0], problems)
     # Keep declared speakers that never speak out of the render, but in their declared order.
     used = {ln.speaker for ln in lines}
     speakers = {n: s for n, s in speakers.items() if n in used}
@@ -252,8 +276,8 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
     return Story(
         name=name, title=str(title) if title is not None else name, default_speaker=default,
         speakers=speakers, lines=lines, animator=animator, driver=driver,
-        fps=_int(meta, "fps", 25, 1, 60), seed=_int(meta, "seed", 0, 0, 2**31 - 1),
-        max_side=_int(meta, "max_side", 1024, 64, 4096), no_face=no_face, aspect=aspect, framing=framing,
+        fps=numbers["fps"], seed=numbers["seed"], max_side=numbers["max_side"], no_face=no_face, aspect=aspect,
+        framing=framing,
         captions=captions,
         fom=engines["fom"], sda=engines["sda"], builtin=engines["builtin"], base_dir=base,
     )

@@ -99,3 +99,17 @@ def test_structured_garbage_never_crashes(parts):
         parse_story(" ".join(parts).replace(" \n ", "\n"))
     except DeepstoryError:
         pass
+
+
+def test_every_problem_is_reported_at_once():
+    text = ("---\nanimator: nope\nfps: 500\nspeakers:\n  Ann: {voice: 'espeak:en-us'}\n---\n"
+            "Ann: fine line.\nBob: who is Bob?\nAnn:\nAnn: also fine.\nCarl: and Carl?\n")
+    with pytest.raises(StoryError) as err:
+        parse_story(text)
+    problems = err.value.problems
+    assert len(problems) == 5, problems
+    assert problems[0].startswith("front matter: animator must be one of")
+    assert any("fps" in p for p in problems)
+    assert [p.split(":")[0] for p in problems if p.startswith("line")] == ["line 8", "line 9", "line 11"]
+    # the message (what the CLI prints on one line) is the first problem and how many more there are
+    assert str(err.value).endswith("(and 4 more problems)") and "\n" not in str(err.value)

@@ -285,3 +285,11 @@ def test_a_save_from_an_older_revision_is_a_conflict_not_an_overwrite(tmp_path):
     assert plain.status_code == 200 and plain.get_json()["revision"] == 3
     bad = client.put(f"/api/stories/{story['id']}", json={"text": "x", "base_revision": "1"})
     assert bad.status_code == 400 and "base_revision" in bad.get_json()["error"]
+
+
+def test_check_lists_every_problem_with_its_line(tmp_path):
+    client = Client(make_app(tmp_path, SEED_DEMO=False))
+    text = "---\nanimator: nope\nspeakers:\n  Ann: {voice: 'espeak:en-us'}\n---\nAnn: ok.\nBob: hi.\nCarl: hey.\n"
+    check = client.post("/api/check", json={"text": text}).get_json()
+    assert [p["line"] for p in check["problems"]] == [None, 7, 8], check["problems"]
+    assert "animator" in check["problems"][0]["message"]

@@ -29,6 +29,17 @@ def test_autosave_conflict_ctrl_s_undo_and_dark_mode(server, browser):  # noqa: 
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     url = _new_story(page, server)
 
+    # Every problem is listed at once; a problem's "Line n" link puts the caret on that line.
+    page.fill("#story-text", "---\nanimator: nope\nspeakers:\n  Ann: {voice: 'espeak:en-us'}\n---\n"
+                             "Ann: fine.\nBob: who?\nCarl: and who?\n")
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_function("() => document.querySelectorAll('#problems li').length === 3")
+    page.click("#problems li:nth-child(3) a.goto-line")
+    assert page.evaluate("() => { const t = document.querySelector('#story-text');"
+                         " return t.value.slice(t.selectionStart, t.selectionEnd); }") == "Carl: and who?"
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#problems')).color") != \
+        page.evaluate("() => getComputedStyle(document.querySelector('#lines')).color")   # styled as errors
+
     # Typing is saved by itself once typing pauses: leave the page, come back, the text is there.
     page.fill("#story-text", STORY)
     _saved(page)

@@ -84,8 +84,8 @@ def check_story(text: str, gallery: Gallery, *, animator: str | None = None,
                               "problems": []}
     try:
         story = _parse(text, "Untitled story")
-    except StoryError as exc:
-        report["problems"].append(_problem(exc))
+    except StoryError as exc:                  # every problem at once, each with its line when it has one
+        report["problems"] += [_problem(StoryError(m)) for m in exc.problems]
         return report
     problems = report["problems"]
     if animator:

@@ -33,6 +33,15 @@ async function api(method, url, body) {
   return data;
 }
 
+function gotoLine(n) {
+  // Put the caret at the start of line n of the story text (a problem's "Line n" link).
+  const text = $("#story-text"), lines = text.value.split("\n");
+  const start = lines.slice(0, n - 1).reduce((k, l) => k + l.length + 1, 0);
+  text.focus();
+  text.setSelectionRange(start, start + (lines[n - 1] || "").length);
+  text.scrollTop = Math.max(0, (n - 3) * parseFloat(getComputedStyle(text).lineHeight));
+}
+
 function fmtTime(s) {
   const m = Math.floor(s / 60), r = Math.floor(s % 60);
   return `${m}:${String(r).padStart(2, "0")}`;
@@ -298,8 +307,10 @@ const Studio = {
 
   showCheck(check) {
     this.check = check;
-    $("#problems").replaceChildren(...check.problems.map(p =>
-      el("li", { role: "alert", text: (p.line ? `Line ${p.line}: ` : "") + p.message.replace(/^line \d+: /, "") })));
+    $("#problems").replaceChildren(...check.problems.map(p => el("li", { role: "alert" },
+      p.line ? el("a", { href: "#", class: "goto-line", text: `Line ${p.line}`,
+                         onclick: (e) => { e.preventDefault(); gotoLine(p.line); } }) : null,
+      (p.line ? ": " : "") + p.message.replace(/^line \d+: /, ""))));
     $("#lines").replaceChildren(...check.lines.map(l => el("li", { value: l.number },
       el("span", { class: "who", text: l.speaker }), " ", el("span", { text: l.text }))));
     if (check.animator) $("#animator").value = check.animator;
