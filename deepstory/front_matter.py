@@ -70,3 +70,30 @@ def load_front_matter(fm: str | None) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise StoryError("front matter must be a set of 'key: value' settings")
     return {str(k): v for k, v in meta.items()}
+
+
+def set_settings(text: str, values: dict[str, str | None]) -> str:
+    """The story with top-level front-matter settings set (None removes one), edited line by line so that
+    everything else the user wrote (comments, order, quoting, the script) stays exactly as it was.
+    Values are written as quoted YAML scalars."""
+    import json
+    import re
+    text = text.replace("\r\n", "\n")
+    fm, body, _ = split_front_matter(text)
+    lines = fm.split("\n") if fm else []
+    for key, value in values.items():
+        if not re.fullmatch(r"[a-z_]+", key):
+            raise StoryError(f"not a story setting: {key!r}")
+        pattern = re.compile(rf"^{key}\s*:")
+        at = next((i for i, ln in enumerate(lines) if pattern.match(ln)), None)
+        new = None if value is None else f"{key}: {json.dumps(str(value), ensure_ascii=False)}"
+        if at is None:
+            if new is not None:
+                lines.insert(0, new) if key == "title" else lines.append(new)
+            continue
+        end = at + 1          # a block value (the indented lines under the key) goes with it
+        while end < len(lines) and lines[end].startswith((" ", "\t")):
+            end += 1
+        lines[at:end] = [] if new is None else [new]
+    fm_text = "\n".join(lines)
+    return f"---\n{fm_text}\n---\n{body}" if fm_text.strip() else body

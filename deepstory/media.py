@@ -159,3 +159,23 @@ def probe(path: Path, *, count_frames: bool = True) -> Probe:
                      v.width if v else 0, v.height if v else 0, v.format.name if v else None, frames,
                      float(v.average_rate) if v and v.average_rate else 0.0, last_end - start, audio_seconds,
                      a.rate if a else 0)
+
+
+def write_poster(video: Path, path: Path, at_seconds: float = 1.0, width: int = 320) -> Path:
+    """A small JPEG of the video's frame at `at_seconds` (its last frame if shorter): a render's thumbnail."""
+    import cv2
+    chosen = None
+    with_fps = probe(video, count_frames=False)
+    stop = int(at_seconds * float(with_fps.fps or 25))
+    for i, frame in enumerate(read_frames(video)):
+        chosen = frame
+        if i >= stop:
+            break
+    if chosen is None:
+        raise OutputError(f"{video} has no frames")
+    h, w = chosen.shape[:2]
+    small = cv2.resize(chosen, (width, max(2, round(h * width / w))), interpolation=cv2.INTER_AREA)
+    ok, jpg = cv2.imencode(".jpg", np.ascontiguousarray(small[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise OutputError(f"cannot make a thumbnail of {video}")
+    return atomic_write(path, lambda tmp: tmp.write_bytes(jpg.tobytes()))

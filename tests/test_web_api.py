@@ -293,3 +293,41 @@ def test_check_lists_every_problem_with_its_line(tmp_path):
     check = client.post("/api/check", json={"text": text}).get_json()
     assert [p["line"] for p in check["problems"]] == [None, 7, 8], check["problems"]
     assert "animator" in check["problems"][0]["message"]
+
+
+@pytest.mark.slow
+def test_manage_stories_uploads_and_renders(tmp_path):
+    import cv2
+    from deepstory.settings import PATHS
+    client = Client(make_app(tmp_path, SEED_DEMO=False))
+    text = "---\n# keep this comment\ntitle: Old name\nanimator: still\nmax_side: 128\n---\nNarrator: Hello.\n"
+    story = client.new_story(text)
+    # rename and frame through the form fields: only those lines change, the comment stays
+    r = client.patch(f"/api/stories/{story['id']}", json={"title": "Le phare de Brézé", "aspect": "1:1",
+                                                          "framing": "blur", "base_revision": story["revision"]})
+    assert r.status_code == 200, r.get_json()
+    got = r.get_json()
+    assert got["title"] == "Le phare de Brézé" and "# keep this comment" in got["text"]
+    assert got["text"].endswith("---\nNarrator: Hello.\n") and 'aspect: "1:1"' in got["text"]
+    assert client.patch(f"/api/stories/{story['id']}", json={"aspect": "2:1"}).status_code == 400
+    assert client.patch(f"/api/stories/{story['id']}", json={"speakers": "x"}).status_code == 400
+    assert client.patch(f"/api/stories/{story['id']}", json={"title": "x", "base_revision": 1}).status_code == 409
+    # uploads: label and delete; bundled portraits cannot be deleted
+    ok, png = cv2.imencode(".png", cv2.imread(str(PATHS.portraits / "astronaut.jpg")))
+    up = client.post("/api/portraits", data={"image": (io.BytesIO(png.tobytes()), "eileen.png")},
+                     content_type="multipart/form-data").get_json()
+    assert client.patch(f"/api/portraits/{up['id']}", json={"label": "Commander"}).get_json()["label"] == "Commander"
+    assert client.delete("/api/portraits/astronaut").status_code == 400
+    assert client.delete(f"/api/portraits/{up['id']}").status_code == 204
+    assert client.get(f"/api/portraits/{up['id']}/image").status_code == 404
+    assert client.delete(f"/api/portraits/{up['id']}").status_code == 404
+    # a render has a title, a duration and a thumbnail; deleting it removes its files
+    job = client.wait(client.render(story["id"])["id"], timeout=240)
+    assert job["status"] == "done" and job["title"] == "Le phare de Brézé" and job["duration"] > 0.3
+    poster = client.get(job["files"]["poster"])
+    assert poster.status_code == 200 and poster.data[:3] == b"\xff\xd8\xff"
+    assert client.delete(f"/api/renders/{job['id']}").status_code == 204
+    assert client.get(job["files"]["video"]).status_code == 404
+    # and the story itself
+    assert client.delete(f"/api/stories/{story['id']}").status_code == 204
+    assert client.get(f"/api/stories/{story['id']}").status_code == 404

@@ -93,3 +93,58 @@ def test_autosave_conflict_ctrl_s_undo_and_dark_mode(server, browser):  # noqa: 
     assert dark == "rgb(22, 24, 28)"
     assert errors == []
     context.close()
+
+
+def test_settings_still_preview_manage_and_phone(server, browser, tmp_path):  # noqa: F811
+    import cv2
+    from deepstory.settings import PATHS
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.set_default_timeout(60_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    url = _new_story(page, server)
+    page.fill("#story-text", STORY.replace("animator: builtin", "animator: still"))
+    _saved(page)
+
+    # Story settings: shape and title through the form; the output size follows; the text keeps its lines.
+    page.select_option("#set-aspect", "1:1")
+    page.wait_for_function("() => document.querySelector('#story-text').value.includes('aspect: \"1:1\"')")
+    page.wait_for_function("() => /^(\\d+) × \\1 pixels$/.test(document.querySelector('#frame-size').textContent)")
+    page.fill("#set-title", "Le phare de Brézé")
+    page.dispatch_event("#set-title", "change")
+    page.wait_for_function("() => document.querySelector('#story-title').textContent === 'Le phare de Brézé'")
+    assert "Narrator: Hello there." in page.input_value("#story-text")
+
+    # Still preview renders without touching the story's animator; the render list shows a thumbnail.
+    text_before = page.input_value("#story-text")
+    page.get_by_role("button", name="Still preview").click()
+    page.wait_for_selector("#render-state.done", timeout=120_000)
+    page.wait_for_selector("#renders img.thumb")
+    assert page.input_value("#story-text") == text_before
+    assert "Le phare de Brézé" in page.inner_text("#renders")
+    page.get_by_role("button", name="Delete render").first.click()
+    page.wait_for_function("() => document.querySelectorAll('#renders li').length === 0")
+
+    # An upload can be renamed and deleted.
+    ok, png = cv2.imencode(".png", cv2.imread(str(PATHS.portraits / "astronaut.jpg")))
+    (tmp_path / "eileen.png").write_bytes(png.tobytes())
+    page.set_input_files("#upload", str(tmp_path / "eileen.png"))
+    page.wait_for_selector("input.tile-name")
+    page.fill("input.tile-name", "Commander")
+    page.dispatch_event("input.tile-name", "change")
+    page.wait_for_function("() => document.querySelector('#upload-state').textContent === 'Renamed.'")
+    page.get_by_role("button", name="Delete the uploaded portrait Commander").click()
+    page.wait_for_function("() => !document.querySelector('input.tile-name')")
+
+    # Phone: Render reachable without scrolling (the sticky bar), no sideways overflow.
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.goto(url)
+    phone.wait_for_selector("body[data-ready]")
+    box = phone.locator("#bar-render").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert phone.locator(".gallery button[data-speaker]").first.is_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "studio-phone.png"))
+    page.screenshot(path=str(ARTIFACTS / "studio-laptop.png"))
+    assert errors == []

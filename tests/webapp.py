@@ -33,6 +33,9 @@ class Client:
     def put(self, url: str, **kw):
         return self.c.put(url, headers={"X-CSRF-Token": self.token}, **kw)
 
+    def patch(self, url: str, **kw):
+        return self.c.patch(url, headers={"X-CSRF-Token": self.token}, **kw)
+
     def delete(self, url: str, **kw):
         return self.c.delete(url, headers={"X-CSRF-Token": self.token}, **kw)
 

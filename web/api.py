@@ -10,17 +10,22 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file, stream_with_context
 
 from deepstory.errors import DeepstoryError, StoryError, VoiceError
+from deepstory.front_matter import set_settings
+from deepstory.story import ASPECTS, FRAMINGS
 from deepstory.voices import list_voices, resolve_voice
 
 from .casting import DATA, available_animators, check_story, set_cast, voice_problem
 from .jobs import TERMINAL
 from .security import csrf_token
+from .gallery import PortraitNotFound
 from .stories import StoryConflict, StoryNotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PREVIEW_TEXT = "Hello! This is how I sound when I tell your story."
 FILE_TYPES = {"video": "video/mp4", "srt": "text/plain; charset=utf-8", "vtt": "text/vtt",
-              "timeline": "application/json"}
+              "timeline": "application/json", "poster": "image/jpeg"}
+# story settings the studio edits through forms: each one's allowed values (None: free text, a title)
+STORY_SETTINGS = {"title": None, "aspect": ASPECTS, "framing": FRAMINGS, "captions": ("off", "burn")}
 
 
 def _studio():
@@ -95,6 +100,34 @@ def put_story(story_id: str):
     except StoryConflict as exc:
         return jsonify(error=str(exc), status=409, story=_story_json(exc.current)), 409
     return jsonify(_story_json(record))
+
+
+@bp.patch("/stories/<story_id>")
+def patch_story(story_id: str):
+    """{"title": ..., "aspect": "16:9", "framing": "fill", "captions": "burn", "base_revision": N}: story
+    settings set in the front matter line by line (comments and everything else kept as written)."""
+    record = _story(story_id)
+    body = _body()
+    values = {}
+    for key, value in body.items():
+        if key == "base_revision":
+            continue
+        if key not in STORY_SETTINGS:
+            raise StoryError(f"cannot set {key!r} here; settable: {', '.join(STORY_SETTINGS)}")
+        allowed = STORY_SETTINGS[key]
+        if allowed is None:
+            if not isinstance(value, str) or not value.strip() or len(value) > 200 or "\n" in value:
+                raise StoryError(f"'{key}' must be one line of text (at most 200 characters)")
+            value = value.strip()
+        elif value not in allowed:
+            raise StoryError(f"'{key}' must be one of {', '.join(allowed)}")
+        values[key] = value
+    text = set_settings(record["text"], values)
+    try:
+        updated = _studio().stories.update(story_id, text, body.get("base_revision"))
+    except StoryConflict as exc:
+        return jsonify(error=str(exc), status=409, story=_story_json(exc.current)), 409
+    return jsonify(_story_json(updated))
 
 
 @bp.delete("/stories/<story_id>")
@@ -178,6 +211,26 @@ def post_portrait():
     # The client's file name is only a display label; the file is stored under a new server id.
     info = _studio().gallery.add_upload(upload.read(), upload.filename)
     return jsonify(info), 201
+
+
+@bp.patch("/portraits/<portrait_id>")
+def patch_portrait(portrait_id: str):
+    """{"label": "Captain"}: rename an uploaded portrait (bundled ones keep their names)."""
+    label = _body().get("label")
+    try:
+        return jsonify(_studio().gallery.relabel(portrait_id, label))
+    except PortraitNotFound:
+        abort(404, f"no uploaded portrait {portrait_id!r}")
+
+
+@bp.delete("/portraits/<portrait_id>")
+def delete_portrait(portrait_id: str):
+    """Remove an upload (its file and label; the stage cache keeps clips already made with it)."""
+    try:
+        _studio().gallery.delete(portrait_id)
+    except PortraitNotFound:
+        abort(404, f"no uploaded portrait {portrait_id!r}")
+    return "", 204
 
 
 @bp.get("/portraits/<portrait_id>/image")

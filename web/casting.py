@@ -123,8 +123,22 @@ def check_story(text: str, gallery: Gallery, *, animator: str | None = None,
             pid, mirror = auto[name]
             entry["auto_portrait"] = pid + (" (mirrored)" if mirror else "")
         report["speakers"].append(entry)
+    report.update(aspect=story.aspect, framing=story.framing, captions=story.captions,
+                  frame_size=_frame_size(story, gallery, auto))
     report["ok"] = not problems
     return report
+
+
+def _frame_size(story: Story, gallery: Gallery, auto: dict[str, tuple[str, bool]]) -> list[int] | None:
+    """The output video's (width, height) as the render will make it (deepstory.framing's rule)."""
+    from deepstory.engines.base import even_size_within
+    from deepstory.framing import story_frame_size
+    sizes = []
+    for name, sp in story.speakers.items():
+        info = gallery.info(sp.portrait if sp.portrait else auto[name][0])
+        if info is not None:
+            sizes.append(even_size_within(info["width"], info["height"], story.max_side))
+    return list(story_frame_size(story.aspect, sizes, story.max_side)) if sizes else None
 
 
 def prepare_story(text: str, gallery: Gallery, *, name: str, animator: str | None = None) -> Story:

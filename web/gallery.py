@@ -31,6 +31,10 @@ def safe_label(name: object) -> str:
     return re.sub(r"[^\w .-]+", "", stem).strip(" .")[:40] or "uploaded portrait"
 
 
+class PortraitNotFound(LookupError):
+    pass
+
+
 class Gallery:
     def __init__(self, upload_dir: Path, *, max_pixels: int, bundled_dir: Path = BUNDLED_DIR,
                  max_uploads: int = 500, max_upload_bytes: int = 2**30):
@@ -133,3 +137,35 @@ class Gallery:
         atomic_write_text(self.upload_dir / f"{pid}.json", json.dumps(meta))
         atomic_write_bytes(self.upload_dir / f"{pid}{ext}", png.tobytes())
         return self._info(pid, self.upload_dir / f"{pid}{ext}", False)
+
+    # ------------------------------------------------------------------------------------------- manage
+    def _upload(self, portrait_id: object) -> Path:
+        if not is_id(portrait_id, "portrait"):
+            if isinstance(portrait_id, str) and portrait_id in self._bundled():
+                raise PortraitError(f"{portrait_id!r} is a bundled portrait; only uploads can be changed or deleted")
+            raise PortraitNotFound(str(portrait_id))
+        path = self.path(portrait_id)
+        if path is None:
+            raise PortraitNotFound(str(portrait_id))
+        return path
+
+    def relabel(self, portrait_id: object, label: object) -> dict[str, Any]:
+        path = self._upload(portrait_id)
+        if not isinstance(label, str) or not label.strip():
+            raise PortraitError("'label' must be a name for the portrait")
+        meta_path = path.with_suffix(".json")
+        with self._lock:
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                meta = {}
+            meta["label"] = safe_label(label.strip() + ".x")
+            atomic_write_text(meta_path, json.dumps(meta))
+        return self._info(path.stem, path, False)
+
+    def delete(self, portrait_id: object) -> None:
+        path = self._upload(portrait_id)
+        with self._lock:
+            path.unlink(missing_ok=True)
+            path.with_suffix(".json").unlink(missing_ok=True)
+            self._faces.pop(path.stem, None)

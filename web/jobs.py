@@ -18,6 +18,7 @@ from typing import Any, Callable
 from deepstory.cache import atomic_write_text
 from deepstory.errors import DeepstoryError, USER_ERRORS
 from deepstory.pipeline import RenderResult
+from deepstory.media import write_poster
 from deepstory.progress import RenderCancelled, Reporter
 
 from .ids import is_id, new_id
@@ -281,6 +282,11 @@ class RenderQueue:
             with self.changed:
                 job.outputs = {"video": result.video.name, "srt": result.srt.name, "vtt": result.vtt.name,
                                "timeline": result.timeline.name}
+            try:                   # the render list's thumbnail; a render without one is still a render
+                job.outputs["poster"] = write_poster(result.video, result.video.with_name("poster.jpg")).name
+            except (OSError, DeepstoryError):
+                log.warning("no thumbnail for render %s", job.id)
+            with self.changed:
                 job.duration, job.frames = round(result.duration, 3), result.frames
                 job.speech_check = result.speech_check
                 job.summary, job.stage_seconds = result.summary, {k: round(v, 3) for k, v in

@@ -201,10 +201,17 @@ const Studio = {
       if ($("#story-text").value !== this.saved || this.saving) { e.preventDefault(); e.returnValue = ""; }
     });
     $("#check-btn").addEventListener("click", () => this.runCheck());
-    $("#render-btn").addEventListener("click", () => this.render());
+    $("#render-btn").addEventListener("click", () => this.render());  // the story's own animator
     $("#cancel-btn").addEventListener("click", (e) => api("POST", `/api/renders/${e.target.dataset.render}/cancel`)
       .catch(err => ($("#render-state").textContent = err.message)));
     $("#animator").addEventListener("change", (e) => this.cast({ animator: e.target.value }));
+    for (const key of ["title", "aspect", "framing", "captions"]) {
+      $(`#set-${key}`).addEventListener("change", (e) => this.setSetting(key, e.target.value));
+    }
+    $("#still-btn").addEventListener("click", () => this.render("still"));
+    // the phone's sticky bar: the same actions as the Render panel, always in reach
+    $("#bar-still").addEventListener("click", () => this.render("still"));
+    $("#bar-render").addEventListener("click", () => $("#render-btn").click());
     this.setupUpload();
     const [story, voices, portraits, animators] = await Promise.all([
       api("GET", `/api/stories/${this.id}`), api("GET", "/api/voices"), api("GET", "/api/portraits"),
@@ -223,6 +230,7 @@ const Studio = {
   setState(msg, isError = false) {
     const state = $("#save-state");
     state.textContent = msg;
+    $("#bar-state").textContent = msg;
     state.classList.toggle("error", isError);
     document.body.dataset.saveState = isError ? "error" : msg === "Saved" ? "saved" : "pending";
   },
@@ -314,6 +322,9 @@ const Studio = {
     $("#lines").replaceChildren(...check.lines.map(l => el("li", { value: l.number },
       el("span", { class: "who", text: l.speaker }), " ", el("span", { text: l.text }))));
     if (check.animator) $("#animator").value = check.animator;
+    if (check.title) $("#set-title").value = check.title;
+    for (const key of ["aspect", "framing", "captions"]) if (check[key]) $(`#set-${key}`).value = check[key];
+    $("#frame-size").textContent = check.frame_size ? `${check.frame_size[0]} × ${check.frame_size[1]} pixels` : "…";
     // a broken story cannot be rendered: say why instead of failing after the click
     const btn = $("#render-btn");
     btn.dataset.problems = check.problems.length ? "1" : "";
@@ -360,11 +371,40 @@ const Studio = {
     const speakers = (this.check && this.check.speakers) || [];
     $("#gallery").replaceChildren(...this.portraits.map(p => el("li", { class: "tile" },
       faceFigure(p),
-      el("span", { class: "tile-label", text: p.label + (p.face ? "" : " (no face found)") }),
+      p.bundled ? el("span", { class: "tile-label", text: p.label + (p.face ? "" : " (no face found)") })
+        : el("input", { class: "tile-name", value: p.label, "aria-label": "Name of this uploaded portrait",
+                        onchange: (e) => this.managePortrait(p, "PATCH", { label: e.target.value }) }),
+      p.bundled ? null : el("button", { type: "button", class: "small", text: "Delete",
+        "aria-label": `Delete the uploaded portrait ${p.label}`, onclick: () => this.managePortrait(p, "DELETE") }),
       ...speakers.map(sp => el("button", { type: "button", class: "small", "data-portrait": p.id,
         "data-speaker": sp.name, "aria-pressed": String(sp.portrait === p.id),
         text: `Cast as ${sp.name}`,
         onclick: () => this.cast({ speakers: { [sp.name]: { portrait: p.id } } }) })))));
+  },
+
+  async managePortrait(p, method, body) {
+    // rename or delete an upload; the gallery is listed again from the server
+    try {
+      await api(method, `/api/portraits/${p.id}`, body);
+      this.portraits = (await api("GET", "/api/portraits")).portraits;
+      $("#upload-state").textContent = method === "DELETE" ? `Deleted ${p.label}.` : "Renamed.";
+      this.runCheck();
+      this.showGallery();
+    } catch (e) { $("#upload-state").textContent = e.message; $("#upload-state").classList.add("error"); }
+  },
+
+  async setSetting(key, value) {
+    // one front-matter setting, changed on the server line by line (the rest of the text is kept as written)
+    try {
+      await this.save();
+      if (key === "title" && !value.trim()) return;
+      const before = this.saved;
+      const story = await api("PATCH", `/api/stories/${this.id}`, { [key]: value, base_revision: this.revision });
+      if (story.text !== before) { this.history.push(before); $("#undo-btn").disabled = false; }
+      this.apply(story);
+    } catch (e) {
+      if (e.status === 409) this.showConflict(e.data.story); else this.setState(e.message, true);
+    }
   },
 
   async cast(change) {
@@ -397,11 +437,13 @@ const Studio = {
     zone.addEventListener("drop", (e) => { e.preventDefault(); zone.classList.remove("over"); send(e.dataTransfer.files[0]); });
   },
 
-  async render() {
+  async render(animator) {
+    // animator "still": the quick preview, rendered without changing the story's own animator
     try {
       await this.save();
-      const job = await api("POST", `/api/stories/${this.id}/renders`,
-                            { check_speech: $("#check-speech").checked });
+      const body = { check_speech: $("#check-speech").checked };
+      if (animator) body.animator = animator;
+      const job = await api("POST", `/api/stories/${this.id}/renders`, body);
       Render.show(job);
       Render.follow(job.id);
       this.refreshRenders();
@@ -414,9 +456,14 @@ const Studio = {
   },
 
   showRenders(renders) {
-    $("#renders").replaceChildren(...renders.slice(0, 10).map(r => el("li", {},
-      el("a", { href: `/renders/${r.id}`, text: new Date(r.created * 1000).toLocaleString() }), " ",
+    $("#renders").replaceChildren(...renders.slice(0, 10).map(r => el("li", { class: "render-item" },
+      r.files && r.files.poster ? el("img", { src: r.files.poster, alt: "", class: "thumb", width: 96 }) : null,
+      el("a", { href: `/renders/${r.id}`, text: `${r.title || "Render"} · ${new Date(r.created * 1000).toLocaleString()}` +
+        (r.duration ? ` · ${fmtTime(r.duration)}` : "") + (r.animator === "still" ? " · still" : "") }), " ",
       el("span", { class: "badge " + r.status, text: r.status }),
+      ["queued", "running"].includes(r.status) ? null : el("button", { type: "button", class: "small",
+        "aria-label": `Delete render of ${new Date(r.created * 1000).toLocaleString()}`, text: "Delete",
+        onclick: async () => { try { await api("DELETE", `/api/renders/${r.id}`); this.refreshRenders(); } catch (e) { $("#render-state").textContent = e.message; } } }),
       r.status === "interrupted" || r.status === "failed" || r.status === "cancelled"
         ? el("button", { type: "button", class: "small", text: "Resume",
             onclick: async () => { try { const j = await api("POST", `/api/renders/${r.id}/resume`); Render.follow(j.id); } catch (e) { $("#render-state").textContent = e.message; } } })
