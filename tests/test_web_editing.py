@@ -121,8 +121,10 @@ def test_settings_still_preview_manage_and_phone(server, browser, tmp_path):  # 
     page.wait_for_selector("#render-state.done", timeout=120_000)
     page.wait_for_selector("#renders img.thumb")
     assert page.input_value("#story-text") == text_before
+    stages = page.inner_text("#stages")                          # plain-language stage names
+    assert "Voices" in stages and "Animation" in stages and "Final video" in stages and "drive" not in stages
     assert "Le phare de Brézé" in page.inner_text("#renders")
-    page.get_by_role("button", name="Delete render").first.click()
+    page.get_by_role("button", name="Delete the video made").first.click()
     page.wait_for_function("() => document.querySelectorAll('#renders li').length === 0")
 
     # An upload can be renamed and deleted.

@@ -72,7 +72,8 @@ class JobReporter(Reporter):
     def stage(self, name: str, total: int) -> None:
         super().stage(name, total)
         with self.board.changed:
-            self.job.stages[name] = {"total": total, "rendered": 0, "reused": 0, "state": "running"}
+            self.job.stages[name] = {"total": total, "rendered": 0, "reused": 0, "state": "running",
+                                     "started": time.time()}          # the studio's ETA uses it
             self.job.clips.setdefault(name, [])
         self.board.touch(self.job)
 

@@ -33,6 +33,25 @@ async function api(method, url, body) {
   return data;
 }
 
+// pipeline stage -> (plain name, what it does); the unit each one counts
+const STAGE_NAMES = {
+  voice: ["Voices", "speaking every phrase (counted in phrases, so more than lines)"],
+  check: ["Speech check", "transcribing each line to catch misspoken words"],
+  drive: ["Lip motion", "turning each line's speech into mouth, eye and head movement"],
+  animate: ["Animation", "moving each speaker's portrait, one clip per line"],
+  frame: ["Framing", "fitting each clip to the story's shape"],
+  assemble: ["Final video", "joining the clips and the audio into one MP4 with subtitles"],
+};
+
+function etaOf(job, name) {
+  // time left in a stage from its own measured rate so far (items made this run per second)
+  const s = job.stages[name], since = s.started || job.started;
+  if (!since || !s.rendered) return "";
+  const rate = s.rendered / Math.max(0.5, Date.now() / 1000 - since);
+  const left = (s.total - s.rendered - s.reused) / rate;
+  return left > 1 ? ` · about ${fmtTime(left)} left` : "";
+}
+
 function gotoLine(n) {
   // Put the caret at the start of line n of the story text (a problem's "Line n" link).
   const text = $("#story-text"), lines = text.value.split("\n");
@@ -118,11 +137,12 @@ const Render = {
         ...job.speech_check.map(p => el("p", { class: "error",
           text: `Line ${p.line} (${p.speaker}): wrote “${p.text}”, heard “${p.heard}”` })));
     }
-    stages.replaceChildren(...["voice", "check", "drive", "animate", "frame", "assemble"].filter(n => job.stages[n]).map(n => {
+    stages.replaceChildren(...Object.keys(STAGE_NAMES).filter(n => job.stages[n]).map(n => {
       const s = job.stages[n];
       const done = s.rendered + s.reused;
-      return el("div", { class: "stage " + s.state },
-        el("label", { for: "stage-" + n, text: n }),
+      const eta = job.status === "running" && s.state === "running" ? etaOf(job, n) : "";
+      return el("div", { class: "stage " + s.state, title: STAGE_NAMES[n][1] },
+        el("label", { for: "stage-" + n, text: STAGE_NAMES[n][0] + eta }),
         el("progress", { id: "stage-" + n, max: Math.max(1, s.total), value: done }),
         el("span", { class: "count", text: `${done}/${s.total} · ${s.rendered} rendered, ${s.reused} reused` }));
     }));
@@ -462,7 +482,7 @@ const Studio = {
         (r.duration ? ` · ${fmtTime(r.duration)}` : "") + (r.animator === "still" ? " · still" : "") }), " ",
       el("span", { class: "badge " + r.status, text: r.status }),
       ["queued", "running"].includes(r.status) ? null : el("button", { type: "button", class: "small",
-        "aria-label": `Delete render of ${new Date(r.created * 1000).toLocaleString()}`, text: "Delete",
+        "aria-label": `Delete the video made ${new Date(r.created * 1000).toLocaleString()}`, text: "Delete",
         onclick: async () => { try { await api("DELETE", `/api/renders/${r.id}`); this.refreshRenders(); } catch (e) { $("#render-state").textContent = e.message; } } }),
       r.status === "interrupted" || r.status === "failed" || r.status === "cancelled"
         ? el("button", { type: "button", class: "small", text: "Resume",
