@@ -6,6 +6,7 @@ import json
 import threading
 
 import cv2
+import numpy as np
 
 import pytest
 
@@ -331,3 +332,21 @@ def test_manage_stories_uploads_and_renders(tmp_path):
     # and the story itself
     assert client.delete(f"/api/stories/{story['id']}").status_code == 204
     assert client.get(f"/api/stories/{story['id']}").status_code == 404
+
+
+def test_listen_gives_the_story_audio_with_line_times_without_rendering(tmp_path):
+    import soundfile as sf
+    client = Client(make_app(tmp_path, SEED_DEMO=False))
+    story = client.new_story(story_text("Narrator: The night was cold.\nEileen: I hate portals.\n",
+                                        speakers={"Narrator": {"voice": "espeak:en-us"},
+                                                  "Eileen": {"voice": "espeak:en-gb+f3"}}))
+    data = client.post(f"/api/stories/{story['id']}/listen").get_json()
+    starts = [ln["start"] for ln in data["lines"]]
+    assert [ln["speaker"] for ln in data["lines"]] == ["Narrator", "Eileen"] and starts[0] == 0 < starts[1]
+    wav = client.get(data["url"])
+    audio, rate = sf.read(io.BytesIO(wav.data))
+    assert abs(len(audio) / rate - data["lines"][-1]["end"]) < 0.01 and np.abs(audio).max() > 0.05
+    assert client.get("/api/renders").get_json()["renders"] == []
+    # the phrases are now cached: a render's voice stage reuses them all
+    job = client.wait(client.render(story["id"], animator="still")["id"], timeout=240)
+    assert job["stages"]["voice"]["rendered"] == 0 and job["stages"]["voice"]["reused"] == 2

@@ -150,3 +150,22 @@ def test_settings_still_preview_manage_and_phone(server, browser, tmp_path):  # 
     phone.screenshot(path=str(ARTIFACTS / "studio-phone.png"))
     page.screenshot(path=str(ARTIFACTS / "studio-laptop.png"))
     assert errors == []
+
+
+def test_listen_plays_the_voice_stage_and_follows_the_lines(server, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1366, "height": 860})
+    page.set_default_timeout(60_000)
+    _new_story(page, server)
+    page.fill("#story-text", STORY)
+    _saved(page)
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_function("() => document.querySelectorAll('#lines li').length === 2")
+    page.get_by_role("button", name="Listen").click()
+    page.wait_for_function("() => { const a = document.querySelector('#listen-audio');"
+                           " return !a.hidden && a.duration > 2; }")
+    assert page.evaluate("() => Studio.listenLines.length") == 2
+    second = page.evaluate("() => Studio.listenLines[1].start")
+    page.evaluate(f"() => {{ const a = document.querySelector('#listen-audio'); a.pause(); a.currentTime = {second + 0.3}; }}")
+    page.wait_for_function("() => document.querySelector('#lines li.speaking') &&"
+                           " document.querySelector('#lines li.speaking').textContent.includes('Eileen')")
+    assert page.locator("#renders li").count() == 0            # no render was started

@@ -14,7 +14,7 @@ from deepstory.front_matter import set_settings
 from deepstory.story import ASPECTS, FRAMINGS
 from deepstory.voices import list_voices, resolve_voice
 
-from .casting import DATA, available_animators, check_story, set_cast, voice_problem
+from .casting import DATA, available_animators, check_story, prepare_story, set_cast, voice_problem
 from .jobs import TERMINAL
 from .security import csrf_token
 from .gallery import PortraitNotFound
@@ -195,6 +195,35 @@ def get_voice_preview():
         raise VoiceError(why)
     return Response(_preview_wav(spec, text), mimetype="audio/wav",
                     headers={"Cache-Control": "max-age=3600"})
+
+
+# ------------------------------------------------------------------------------------------- listen
+def _listen_path(story_id: str):
+    return _studio().stories.root.parent / "listen" / f"{story_id}.wav"
+
+
+@bp.post("/stories/<story_id>/listen")
+def post_listen(story_id: str):
+    """The story's audio from the voice stage only (cached phrases; seconds, no animation):
+    {"url": WAV, "lines": [{line, speaker, text, start, end}]}. The story itself is not changed."""
+    import soundfile as sf
+    from deepstory.cache import atomic_write
+    from deepstory.listen import speak_story
+    record = _story(story_id)
+    story = prepare_story(record["text"], _studio().gallery, name="listen")
+    audio, rate, lines = speak_story(story, _studio().cache_dir, data_dir=DATA)
+    atomic_write(_listen_path(story_id), lambda tmp: sf.write(tmp, audio, rate, format="WAV", subtype="PCM_16"))
+    return jsonify(url=f"/api/stories/{story_id}/listen.wav?r={record.get('revision', 1)}", lines=lines,
+                   duration=round(len(audio) / rate, 3))
+
+
+@bp.get("/stories/<story_id>/listen.wav")
+def get_listen(story_id: str):
+    _story(story_id)
+    path = _listen_path(story_id)
+    if not path.is_file():
+        abort(404, "press Listen first")
+    return send_file(path, mimetype="audio/wav", max_age=0)
 
 
 # ------------------------------------------------------------------------------------------ portraits

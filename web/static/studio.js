@@ -229,6 +229,8 @@ const Studio = {
       $(`#set-${key}`).addEventListener("change", (e) => this.setSetting(key, e.target.value));
     }
     $("#still-btn").addEventListener("click", () => this.render("still"));
+    $("#listen-btn").addEventListener("click", () => this.listen());
+    $("#listen-audio").addEventListener("timeupdate", () => this.followListen());
     // the phone's sticky bar: the same actions as the Render panel, always in reach
     $("#bar-still").addEventListener("click", () => this.render("still"));
     $("#bar-render").addEventListener("click", () => $("#render-btn").click());
@@ -400,6 +402,31 @@ const Studio = {
         "data-speaker": sp.name, "aria-pressed": String(sp.portrait === p.id),
         text: `Cast as ${sp.name}`,
         onclick: () => this.cast({ speakers: { [sp.name]: { portrait: p.id } } }) })))));
+  },
+
+  async listen() {
+    // the story's audio from the voice stage alone; the script line being spoken is highlighted
+    const btn = $("#listen-btn");
+    btn.disabled = true;
+    this.setState("Making the voices…");
+    try {
+      await this.save();
+      const data = await api("POST", `/api/stories/${this.id}/listen`);
+      this.listenLines = data.lines;
+      const audio = $("#listen-audio");
+      audio.hidden = false;
+      audio.src = data.url;
+      this.setState("Saved");
+      await audio.play().catch(() => {});            // autoplay may be refused: the controls are there
+    } catch (e) { this.setState(e.message, true); } finally { btn.disabled = false; }
+  },
+
+  followListen() {
+    const t = $("#listen-audio").currentTime;
+    const current = (this.listenLines || []).find(l => t >= l.start && t < l.end);
+    for (const li of document.querySelectorAll("#lines li")) {
+      li.classList.toggle("speaking", !!current && Number(li.value) === current.line);
+    }
   },
 
   async managePortrait(p, method, body) {
