@@ -73,3 +73,38 @@ def pytest_configure(config):
             os.environ[var] = threads
         import torch
         torch.set_num_threads(int(threads))
+
+
+# -- the studio in a real browser (tests/test_web_*.py): a served app and Debian's headless Chromium
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required"]
+
+
+@pytest.fixture
+def server(tmp_path):
+    import threading
+    from werkzeug.serving import make_server
+    from webapp import make_app
+    app = make_app(tmp_path, SEED_DEMO=False)
+    srv = make_server("127.0.0.1", 0, app, threaded=True)        # port 0: a free port
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def browser():
+    import shutil
+    exe = shutil.which("chromium")
+    if exe is None:
+        pytest.fail("Debian chromium is not installed: run WITH_BROWSER=1 bash scripts/install.sh")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=BROWSER_ARGS)
+        yield b
+        b.close()
+
+

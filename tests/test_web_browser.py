@@ -5,21 +5,15 @@ test-artifacts/ (git-ignored).
 """
 from __future__ import annotations
 
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from web.casting import available_animators
 
-from webapp import make_app
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 ANIMATOR = "builtin" if "builtin" in available_animators() else "still"
 STORY = f"""---
 title: Browser tale
@@ -29,29 +23,6 @@ max_side: 256
 Narrator: Hello there. This is the first line of our little story.
 Eileen: And this is the second line, which comes a little later.
 """
-
-
-@pytest.fixture
-def server(tmp_path):
-    app = make_app(tmp_path, SEED_DEMO=False)
-    srv = make_server("127.0.0.1", 0, app, threaded=True)        # port 0: a free port
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture
-def browser():
-    exe = shutil.which("chromium")
-    if exe is None:
-        pytest.fail("Debian chromium is not installed: run WITH_BROWSER=1 bash scripts/install.sh")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.slow

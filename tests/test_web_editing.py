@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from test_web_browser import ARTIFACTS, STORY, browser, server  # noqa: F401  (fixtures)
+from test_web_browser import ARTIFACTS, STORY
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _new_story(page, server: str) -> str:  # noqa: F811
+def _new_story(page, server: str) -> str:
     page.goto(server + "/")
     page.get_by_role("button", name="New story").click()
     page.wait_for_url("**/stories/s*")
@@ -21,7 +21,7 @@ def _saved(page) -> None:
     page.wait_for_function("() => document.querySelector('#save-state').textContent === 'Saved'")
 
 
-def test_autosave_conflict_ctrl_s_undo_and_dark_mode(server, browser):  # noqa: F811
+def test_autosave_conflict_ctrl_s_undo_and_dark_mode(server, browser):
     context = browser.new_context(viewport={"width": 1366, "height": 860}, color_scheme="dark")
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -95,7 +95,7 @@ def test_autosave_conflict_ctrl_s_undo_and_dark_mode(server, browser):  # noqa: 
     context.close()
 
 
-def test_settings_still_preview_manage_and_phone(server, browser, tmp_path):  # noqa: F811
+def test_settings_still_preview_manage_and_phone(server, browser, tmp_path):
     import cv2
     from deepstory.settings import PATHS
     page = browser.new_page(viewport={"width": 1366, "height": 768})
@@ -152,7 +152,7 @@ def test_settings_still_preview_manage_and_phone(server, browser, tmp_path):  # 
     assert errors == []
 
 
-def test_listen_plays_the_voice_stage_and_follows_the_lines(server, browser):  # noqa: F811
+def test_listen_plays_the_voice_stage_and_follows_the_lines(server, browser):
     page = browser.new_page(viewport={"width": 1366, "height": 860})
     page.set_default_timeout(60_000)
     _new_story(page, server)
