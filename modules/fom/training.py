@@ -110,7 +110,7 @@ class FomTraining:
                  *, vgg_state: str | os.PathLike | Mapping[str, Any] | None = None, device: Any = None,
                  dtype: torch.dtype = torch.float32, perceptual: bool = True, seed: int | None = None):
         self.config = config_path if isinstance(config_path, FomConfig) else load_config(config_path)
-        source = getattr(config_path, "__fspath__", None) and os.fspath(config_path) or "config"
+        source = "config" if isinstance(config_path, FomConfig) else os.fspath(config_path)
         self.params = parse_train_params(self.config.raw.get("train_params"), source=source)
         self.weights = self.params.loss_weights
         if not perceptual:
