@@ -1,7 +1,6 @@
 """Bad input to `fom train` / `fom reconstruct`: one clear `error:` line each, exit code 2."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 import yaml

@@ -26,7 +26,7 @@ from torch import nn
 from ..checkpoint import load_state_strict, load_untrusted, pick_device
 from ..errors import CheckpointError, ModelInputError
 from .config import FomConfig, load_config
-from .discriminator import MultiScaleDiscriminator
+from .discriminator import MultiScaleDiscriminator, scale_key
 from .generator import OcclusionAwareGenerator
 from .keypoint_detector import KPDetector
 from .loading import build_models
@@ -272,7 +272,6 @@ class FomTraining:
         return {"disc_gan": discriminator_gan_loss(d_real, d_gen, self.weights["discriminator_gan"])}
 
     def _pyramid_at(self, image: torch.Tensor, scales) -> list[torch.Tensor]:
-        from .discriminator import scale_key
         return [self.pyramid.downs[scale_key(s)](image) for s in scales]
 
     def step(self, batch: Mapping[str, torch.Tensor], transform: TpsTransform | None = None
