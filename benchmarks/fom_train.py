@@ -8,7 +8,8 @@ Random weights (no published checkpoint needed) and a random VGG19 by the golden
 not depend on the values. Every case runs in a child process so its peak memory is its own. CUDA is used
 when present (`--device cpu` forces the CPU).
 
-    python benchmarks/fom_train.py [--iterations 3] [--full-iterations 2] [--no-ablation] [--device cuda]
+    python benchmarks/fom_train.py [--iterations 5] [--full-iterations 2] [--cases tiny,vox-256] [--warmup 1]
+                                   [--no-ablation] [--device cuda]
 """
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def _config(path: Path, off: dict):
     return parse_config(raw, source=str(path))
 
 
-def child(case: str, variant: str, iterations: int, device: str) -> dict:
-    """Time `iterations` steps after one warm-up step; returns seconds per step and peak memory."""
+def child(case: str, variant: str, iterations: int, device: str, warmup: int = 1) -> dict:
+    """Time `iterations` steps after `warmup` untimed ones; returns seconds per step and peak memory."""
     path, batch_size = CASES[case]
     torch.manual_seed(0)
     config = _config(path, VARIANTS[variant])
@@ -58,7 +59,8 @@ def child(case: str, variant: str, iterations: int, device: str) -> dict:
     batch = {k: torch.rand(batch_size, 3, h, w, generator=g) for k in ("source", "driving")}
     dev = trainer.device
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
-    trainer.step(batch)
+    for _ in range(warmup):
+        trainer.step(batch)
     sync()
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
@@ -75,8 +77,8 @@ def child(case: str, variant: str, iterations: int, device: str) -> dict:
     return {"seconds": min(walls), "cpu_seconds": min(cpus), "peak_bytes": peak, "device": str(dev), "threads": torch.get_num_threads()}
 
 
-def run_child(case: str, variant: str, iterations: int, device: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", case, variant, str(iterations), device],
+def run_child(case: str, variant: str, iterations: int, device: str, warmup: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", case, variant, str(iterations), device, str(warmup)],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"{case} / {variant} failed:\n{out.stderr[-2000:]}")
@@ -100,19 +102,25 @@ def main() -> None:
     p.add_argument("--full-iterations", type=int, default=2, help="timed steps of vox-256")
     p.add_argument("--no-ablation", action="store_true", help="only the all-losses timing")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    p.add_argument("--cases", default="tiny,vox-256", help="comma-separated: tiny, vox-256")
+    p.add_argument("--warmup", type=int, default=1, help="untimed steps before timing")
+    p.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
-        case, variant, iterations, device = args.child
-        print(json.dumps(child(case, variant, int(iterations), device)))
+        case, variant, iterations, device, warmup = args.child
+        print(json.dumps(child(case, variant, int(iterations), device, int(warmup))))
         return
+    wanted = args.cases.split(",")
     for case, iterations in (("tiny", args.iterations), ("vox-256", args.full_iterations)):
+        if case not in wanted:
+            continue
         variants = ["all"] if args.no_ablation else list(VARIANTS)
         timings = {}
         for variant in variants:
-            r = run_child(case, variant, iterations, args.device)
+            r = run_child(case, variant, iterations, args.device, args.warmup)
             # shares from this process's CPU time on CPU (other processes' load does not count), wall on CUDA
             timings[variant] = r["seconds"] if "cuda" in r["device"] else r["cpu_seconds"]
+            print(f"  ({variant}: {r['seconds']:.2f} s, {r['cpu_seconds']:.2f} CPU s per step)", flush=True)
             if variant == "all":
                 _, batch = CASES[case]
                 print(f"{case} (batch {batch}) on {r['device']} ({r['threads']} threads): "

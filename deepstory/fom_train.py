@@ -69,6 +69,19 @@ def _train_parser() -> Parser:
     return p
 
 
+def _check_device(device: str | None) -> None:
+    """A clear error for a device this machine does not have (torch's own is a long traceback)."""
+    if device is None:
+        return
+    import torch
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise DeepstoryError(f"--device {device}: not a device name (use cpu, cuda, cuda:1 ...)") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise DeepstoryError(f"--device {device}: CUDA is not available on this machine (use --device cpu)")
+
+
 def _positive(value: int | None, name: str) -> None:
     if value is not None and value < 1:
         raise DeepstoryError(f"{name} must be at least 1, got {value}")
@@ -86,6 +99,7 @@ def train_main(argv: list[str]) -> int:
     args = _train_parser().parse_args(argv)
     for value, name in ((args.epochs, "--epochs"), (args.batch_size, "--batch-size"), (args.repeats, "--repeats")):
         _positive(value, name)
+    _check_device(args.device)
     config = load_config(args.config)
     params = parse_train_params(config.raw.get("train_params"), source=args.config)   # fail before reading data
     perceptual = params.loss_weights["perceptual"]
@@ -211,6 +225,7 @@ def reconstruct_main(argv: list[str]) -> int:
     from .media import encode_clip
 
     args = _reconstruct_parser().parse_args(argv)
+    _check_device(args.device)
     config = load_config(args.config)
     videos: list[Path] = []
     for item in map(Path, args.videos):

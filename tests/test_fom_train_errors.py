@@ -107,6 +107,12 @@ def test_batch_larger_than_the_data(setup, capsys):
     one_error(capsys, "less than the batch size 8")
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_requested_without_cuda(setup, capsys):
+    assert train(setup, "--device", "cuda") == 2
+    one_error(capsys, "CUDA is not available")
+
+
 def test_reconstruct_missing_video(setup, capsys):
     assert main(["fom", "reconstruct", "--config", str(setup["config"]), "--checkpoint", str(setup["cpk"]),
                  str(setup["root"] / "missing.mp4")]) == 2

@@ -26,7 +26,7 @@ from torch import nn
 from ..checkpoint import load_state_strict, load_untrusted, pick_device
 from ..errors import CheckpointError, ModelInputError
 from .config import FomConfig, load_config
-from .discriminator import MultiScaleDiscriminator
+from .discriminator import MultiScaleDiscriminator, scale_key
 from .generator import OcclusionAwareGenerator
 from .keypoint_detector import KPDetector
 from .loading import build_models
@@ -110,7 +110,7 @@ class FomTraining:
                  *, vgg_state: str | os.PathLike | Mapping[str, Any] | None = None, device: Any = None,
                  dtype: torch.dtype = torch.float32, perceptual: bool = True, seed: int | None = None):
         self.config = config_path if isinstance(config_path, FomConfig) else load_config(config_path)
-        source = getattr(config_path, "__fspath__", None) and os.fspath(config_path) or "config"
+        source = "config" if isinstance(config_path, FomConfig) else os.fspath(config_path)
         self.params = parse_train_params(self.config.raw.get("train_params"), source=source)
         self.weights = self.params.loss_weights
         if not perceptual:
@@ -272,7 +272,6 @@ class FomTraining:
         return {"disc_gan": discriminator_gan_loss(d_real, d_gen, self.weights["discriminator_gan"])}
 
     def _pyramid_at(self, image: torch.Tensor, scales) -> list[torch.Tensor]:
-        from .discriminator import scale_key
         return [self.pyramid.downs[scale_key(s)](image) for s in scales]
 
     def step(self, batch: Mapping[str, torch.Tensor], transform: TpsTransform | None = None

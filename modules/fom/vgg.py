@@ -10,7 +10,6 @@ from typing import Any, Mapping
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..checkpoint import load_untrusted
