@@ -117,7 +117,7 @@ class BuiltinAnimator(Animator):
     default_driver = "visemes"
 
     def __init__(self, max_side: int = 1024, *, flow_res: int = 48, batch: int = 8, device: Any = None,
-                 cpu_threads: int | None = None, on_no_face: str = "error"):
+                 cpu_threads: int | None = None, on_no_face: str = "error", mouth: float = 1.0):
         if on_no_face not in ("error", "still"):
             raise ValueError("on_no_face must be 'error' or 'still'")
         from modules.checkpoint import pick_device
@@ -125,12 +125,16 @@ class BuiltinAnimator(Animator):
         self.cpu_threads = cpu_threads
         self.device = pick_device(device)
         self.on_no_face = on_no_face
+        self.mouth = float(mouth)     # mouth movement intensity (BuiltinSettings.mouth)
         self._meshes: dict[str, np.ndarray | None] = {}   # landmarks per portrait, detected once
 
     def cache_key(self) -> dict[str, Any]:
         # batch size and thread count do not change the pixels; the device kind may (float rounding)
-        return {"max_side": self.max_side, "flow_res": self.flow_res, "device": self.device.type,
-                "on_no_face": self.on_no_face}
+        key = {"max_side": self.max_side, "flow_res": self.flow_res, "device": self.device.type,
+               "on_no_face": self.on_no_face, "look": 2}     # look 2: jaw, interior, grain (#12)
+        if self.mouth != 1.0:
+            key["mouth"] = self.mouth
+        return key
 
     def _landmarks(self, image: np.ndarray) -> np.ndarray | None:
         from modules.facewarp.locate import find_face
@@ -157,4 +161,5 @@ class BuiltinAnimator(Animator):
             raise NoFaceError(f"no face found in {label}: the built-in animator needs a clearly visible, "
                               "roughly frontal face (or render this speaker with animator: still)")
         return _WarpSession(FaceWarpRenderer(frame, mesh, flow_res=self.flow_res, batch=self.batch,
-                                             device=self.device, cpu_threads=self.cpu_threads))
+                                             device=self.device, cpu_threads=self.cpu_threads,
+                                             mouth=self.mouth))
