@@ -32,7 +32,7 @@ def make_animator(name: str, *, max_side: int, fom: FomSettings | None = None,
     if name == "builtin":
         from .builtin import BuiltinAnimator
         b = builtin or BuiltinSettings()
-        return BuiltinAnimator(max_side=max_side, flow_res=b.flow_res, batch=b.batch)
+        return BuiltinAnimator(max_side=max_side, flow_res=b.flow_res, batch=b.batch, mouth=b.mouth)
     if name == "fom":
         from .fom import FomEngine
         f = fom or FomSettings()

@@ -13,6 +13,7 @@ import numpy as np
 from modules.errors import NoFaceError
 from modules.facewarp import CHANNELS, FaceWarpRenderer, blinks, sway, track_from_audio, track_from_phonemes
 from modules.facewarp.audio_track import frame_features, speech_gate
+from modules.facewarp.idle import phrase_ends
 from modules.facewarp.motion import BLINK, OPEN, PITCH, check
 
 from ..cache import image_digest
@@ -64,7 +65,7 @@ class VisemeDriver(Driver):
 
     def cache_key(self) -> dict[str, Any]:
         return {"channels": list(CHANNELS), "blink_gap": list(self.blink_gap), "blink_s": self.blink_s,
-                "sway_deg": list(self.sway_deg), "nod_deg": self.nod_deg}
+                "sway_deg": list(self.sway_deg), "nod_deg": self.nod_deg, "phrase_ends": 1}
 
     def drive(self, speech: ClipSpeech) -> np.ndarray:
         n, fps = speech.n_frames, float(speech.fps)
@@ -85,8 +86,11 @@ class VisemeDriver(Driver):
             mouth = track_from_audio(audio, speech.sample_rate, n, fps)
         motion[:, :3] = mouth
         rng = np.random.default_rng(speech.seed)
+        # phrase ends (the mouth shut for 0.3 s after speaking): a blink just after most, a small nod on each
+        ends = phrase_ends(motion[:, OPEN] > 0.05, fps)
+        extra = tuple((e + 2) / fps for e in ends if rng.random() < 0.7)
         motion[:, BLINK] = blinks(n, fps, rng, min_gap=self.blink_gap[0], max_gap=self.blink_gap[1],
-                                  duration=self.blink_s)
+                                  duration=self.blink_s, also_at=extra)
         motion[:, BLINK + 1:] = sway(n, fps, rng, yaw_deg=self.sway_deg[0], pitch_deg=self.sway_deg[1],
                                      roll_deg=self.sway_deg[2])
         if n and self.nod_deg:
@@ -94,6 +98,10 @@ class VisemeDriver(Driver):
             k = max(1, int(round(0.5 * fps)))
             emph = convolve_same(motion[:, OPEN], np.ones(k) / k)
             motion[:, PITCH] += self.nod_deg * emph
+            t = np.arange(n)
+            for e in ends:
+                # a nod settling the phrase: down and back over ~0.5 s, peaking 0.15 s after its end
+                motion[:, PITCH] += self.nod_deg * 1.5 * np.exp(-0.5 * ((t - e - 0.15 * fps) / (0.12 * fps)) ** 2)
         return motion
 
 
@@ -117,7 +125,7 @@ class BuiltinAnimator(Animator):
     default_driver = "visemes"
 
     def __init__(self, max_side: int = 1024, *, flow_res: int = 48, batch: int = 8, device: Any = None,
-                 cpu_threads: int | None = None, on_no_face: str = "error"):
+                 cpu_threads: int | None = None, on_no_face: str = "error", mouth: float = 1.0):
         if on_no_face not in ("error", "still"):
             raise ValueError("on_no_face must be 'error' or 'still'")
         from modules.checkpoint import pick_device
@@ -125,12 +133,16 @@ class BuiltinAnimator(Animator):
         self.cpu_threads = cpu_threads
         self.device = pick_device(device)
         self.on_no_face = on_no_face
+        self.mouth = float(mouth)     # mouth movement intensity (BuiltinSettings.mouth)
         self._meshes: dict[str, np.ndarray | None] = {}   # landmarks per portrait, detected once
 
     def cache_key(self) -> dict[str, Any]:
         # batch size and thread count do not change the pixels; the device kind may (float rounding)
-        return {"max_side": self.max_side, "flow_res": self.flow_res, "device": self.device.type,
-                "on_no_face": self.on_no_face}
+        key = {"max_side": self.max_side, "flow_res": self.flow_res, "device": self.device.type,
+               "on_no_face": self.on_no_face, "look": 2}     # look 2: jaw, interior, grain (#12)
+        if self.mouth != 1.0:
+            key["mouth"] = self.mouth
+        return key
 
     def _landmarks(self, image: np.ndarray) -> np.ndarray | None:
         from modules.facewarp.locate import find_face
@@ -157,4 +169,5 @@ class BuiltinAnimator(Animator):
             raise NoFaceError(f"no face found in {label}: the built-in animator needs a clearly visible, "
                               "roughly frontal face (or render this speaker with animator: still)")
         return _WarpSession(FaceWarpRenderer(frame, mesh, flow_res=self.flow_res, batch=self.batch,
-                                             device=self.device, cpu_threads=self.cpu_threads))
+                                             device=self.device, cpu_threads=self.cpu_threads,
+                                             mouth=self.mouth))

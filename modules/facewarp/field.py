@@ -15,11 +15,13 @@ import torch
 import torch.nn.functional as F
 
 from .motion import BLINK, OPEN, PITCH, ROLL, ROUND, WIDE, YAW
+from . import interior
 from .rig import FaceRig
 
-MAX_GAP = 0.13          # inner-lip gap at open=1, as a fraction of face height
-LOWER_SHARE = 0.7       # how much of an opening the lower lip/jaw takes (the rest lifts the upper lip)
+MAX_GAP = 0.22          # inner-lip gap at open=1, as a fraction of face height
+LOWER_SHARE = 0.8       # how much of an opening the lower lip/jaw takes (the rest lifts the upper lip)
 HULL_FADE = (0.92, 1.17)  # motion fades from full to none between these multiples of the face hull
+JAW_FADE = (1.0, 1.45)    # the same for the jaw's drop: the chin moves fully, the neck below it stretches
 
 
 def _smoothstep(x: torch.Tensor) -> torch.Tensor:
@@ -64,6 +66,7 @@ class WarpField:
         self.full_active = self._active(self.full_px, self.full_py)
         self.lo_px, self.lo_py = self._coords(res)
         self.lo_active = self._active(self.lo_px, self.lo_py)
+        self.jaw_active = self._active(self.full_px, self.full_py, JAW_FADE)
         m = rig.mouth
         self.m_origin, self.m_axis, self.m_normal = t(m.origin), t(m.axis), t(m.normal)
         self.m_scale = float(m.scale)
@@ -72,7 +75,7 @@ class WarpField:
                       t(e.upper), t(e.lower)) for e in rig.eyes]
         self.pivot = t(rig.pivot)
         self.colours = {k: t(getattr(rig, k)).view(1, 3, 1, 1)
-                        for k in ("teeth_colour", "cavity_colour", "tongue_colour")}
+                        for k in ("teeth_colour", "cavity_colour", "tongue_colour", "lip_colour")}
         self.colours["crease_colour"] = t(rig.lip_colour * 0.55).view(1, 3, 1, 1)
         # the boxes get a margin for the head's own motion (a few degrees about the neck), and never
         # reach past where the face may move at all
@@ -81,7 +84,7 @@ class WarpField:
         jaw = rig.jaw_extent + 0.3
         low = rig.chin_b + (MAX_GAP * 1.5 * rig.face_height + 0.25 * rig.face_height) / w + 0.3
         self.mouth_box = self._box(m, [(-jaw, rig.nose_b - 0.3), (jaw, rig.nose_b - 0.3),
-                                       (-jaw, low), (jaw, low)], margin)
+                                       (-jaw, low), (jaw, low)], margin, self.jaw_active)
         # the parted lips (where the interior is painted) lie in a much smaller box
         a = np.linspace(-1, 1, 21)
         lip_top = float(np.polyval(rig.lip_upper, a).min())
@@ -92,6 +95,8 @@ class WarpField:
                           margin)
         y0, y1, x0, x1 = self.mouth_box
         self.paint_box = (max(paint[0], y0), min(paint[1], y1), max(paint[2], x0), min(paint[3], x1))
+        py0, py1, px0, px1 = self.paint_box
+        self.grain = interior.grain_texture((py1 - py0, px1 - px0), rig.grain, device, dtype)
         self.eye_boxes = []
         for e in rig.eyes:
             a = np.linspace(-1, 1, 9)
@@ -107,7 +112,8 @@ class WarpField:
         return ((xs + self.origin[0]).to(self.device, self.dtype),
                 (ys + self.origin[1]).to(self.device, self.dtype))
 
-    def _active(self, px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
+    def _active(self, px: torch.Tensor, py: torch.Tensor, fade: tuple[float, float] = HULL_FADE
+                ) -> torch.Tensor:
         """How much the face may move at each point: 1 inside the landmark hull, 0 beyond 1.17x of it."""
         rig = self.rig
         dx = px.double() - float(rig.hull_centre[0])
@@ -118,15 +124,16 @@ class WarpField:
         radius = torch.as_tensor(rig.hull_radius, dtype=torch.float64, device=px.device)
         r = radius[i0] * (1 - frac) + radius[(i0 + 1) % 360] * frac
         s = torch.sqrt(dx * dx + dy * dy) / r
-        lo, hi = HULL_FADE
+        lo, hi = fade
         return (1 - _smoothstep((s - lo) / (hi - lo))).to(self.dtype)
 
-    def _box(self, frame, local_pts, margin: float) -> tuple[int, int, int, int]:
+    def _box(self, frame, local_pts, margin: float, active: torch.Tensor | None = None
+             ) -> tuple[int, int, int, int]:
         pts = np.array([frame.origin + frame.scale * (a * frame.axis + b * frame.normal)
                         for a, b in local_pts])
         x0, y0 = pts.min(axis=0) - margin - np.array(self.origin)
         x1, y1 = pts.max(axis=0) + margin - np.array(self.origin)
-        ys, xs = torch.nonzero(self.full_active > 0, as_tuple=True)
+        ys, xs = torch.nonzero((self.full_active if active is None else active) > 0, as_tuple=True)
         ay0, ay1 = int(ys.min()), int(ys.max()) + 1
         ax0, ax1 = int(xs.min()), int(xs.max()) + 1
         c = lambda v, lo, hi: int(np.clip(v, lo, hi))  # noqa: E731
@@ -159,7 +166,7 @@ class WarpField:
         q = src[:, :, y0:y1, x0:x1]
         py0, py1, px0, px1 = self.paint_box
         dx, dy, alpha, rgb = self._mouth(p, q[:, 0], q[:, 1], (py0 - y0, py1 - y0, px0 - x0, px1 - x0))
-        act = self.full_active[y0:y1, x0:x1]
+        act = self.jaw_active[y0:y1, x0:x1]
         delta = torch.stack([dx, dy], dim=1) * act
         alpha = alpha[:, None] * self.full_active[py0:py1, px0:px1]
         eyes = []
@@ -215,29 +222,14 @@ class WarpField:
         dx = da * self.m_axis[0] + db * self.m_normal[0]
         dy = da * self.m_axis[1] + db * self.m_normal[1]
 
-        # mouth interior where the lips part: dark cavity, upper teeth under the lip, a hint of
-        # lower teeth and tongue, all in the portrait's own colours
+        # mouth interior where the lips part (modules/facewarp/interior.py)
         sy0, sy1, sx0, sx1 = sub
-        b, up1, lo1, span, v, a_src = (x[..., sy0:sy1, sx0:sx1].expand(p.shape[0], -1, -1)
-                                       for x in (b, up1, lo1, span, v, a_src))
+        b, up1, lo1, span, a_src = (x[..., sy0:sy1, sx0:sx1].expand(p.shape[0], -1, -1)
+                                    for x in (b, up1, lo1, span, a_src))
         gap_px = span * w
-        edge = 0.8 / w      # soft edge, ~1 px
-        alpha = _smoothstep((b - up1) / edge + 0.5) * _smoothstep((lo1 - b) / edge + 0.5)
-        alpha = alpha * _smoothstep(gap_px / 2.0 - 0.25)
-        teeth_h = (0.28 / span).clamp(max=0.45)                       # upper teeth: fixed height
         lat = (a_src / (0.72 * ai)).clamp(-1.5, 1.5)
-        teeth = _smoothstep((teeth_h - v) / 0.12 + 0.5) * (1 - _smoothstep(lat.abs() - 0.35)) \
-            * _smoothstep(gap_px / 3.0 - 0.3)
-        # rounded look: darker towards the corners and towards the teeth's lower edge
-        teeth_shade = (1 - 0.45 * lat ** 2).clamp(min=0.3) * (1 - 0.25 * (v / teeth_h).clamp(0, 1) ** 2)
-        low_teeth = _smoothstep((v - (1 - (0.1 / span).clamp(max=0.18))) / 0.1) * \
-            (1 - _smoothstep(lat.abs() - 0.2)) * _smoothstep(gap_px / 6.0 - 0.5) * 0.55
-        tongue = _smoothstep((v - 0.55) / 0.45) * (1 - _smoothstep(lat.abs() - 0.1)) * 0.5
         C = self.colours
-        cav = C["cavity_colour"] * (1 - tongue[:, None]) + C["tongue_colour"] * tongue[:, None]
-        cav = cav * (1 - 0.35 * (lat.abs().clamp(max=1.0) ** 2))[:, None]
-        tw = (teeth + low_teeth).clamp(max=1.0)[:, None]
-        rgb = cav * (1 - tw) + C["teeth_colour"] * teeth_shade[:, None] * tw
+        alpha, rgb = interior.paint(b, up1, lo1, a_src, w, ai, C, self.grain)
         # lips pressed shut over a portrait's open mouth: draw the crease where they meet, so the
         # teeth squeezed out of the picture cannot show through as a bright seam
         g0s = g0[..., sy0:sy1, sx0:sx1]

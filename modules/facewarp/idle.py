@@ -5,8 +5,10 @@ import numpy as np
 
 
 def blinks(n_frames: int, fps: float, rng: np.random.Generator, *, min_gap: float = 2.0,
-           max_gap: float = 6.0, duration: float = 0.12) -> np.ndarray:
-    """(n_frames,) float32 lid closure 0..1; each blink lasts about `duration` seconds."""
+           max_gap: float = 6.0, duration: float = 0.12, also_at: tuple[float, ...] = ()) -> np.ndarray:
+    """(n_frames,) float32 lid closure 0..1; each blink lasts about `duration` seconds. `also_at`: times (s)
+    of extra blinks (people blink more at the end of a phrase); a random one is skipped when it would
+    fall within `min_gap` of another, so the rate stays natural."""
     out = np.zeros(n_frames, np.float32)
     if n_frames == 0:
         return out
@@ -14,14 +16,31 @@ def blinks(n_frames: int, fps: float, rng: np.random.Generator, *, min_gap: floa
     end = n_frames / fps
     # first blink anywhere in the first interval so clips don't all blink at the same moment
     when = rng.uniform(0.3, max_gap * 0.6)
+    times = []
     while when < end:
+        times.append(when)
+        when += rng.uniform(min_gap, max_gap)
+    for extra in also_at:
+        if 0 <= extra < end and all(abs(extra - w) >= min_gap for w in times):
+            times.append(extra)
+    half = duration / 2
+    for when in times:
         # snap the peak to a frame so every blink really shuts the lids at least once
         peak = round(when * fps) / fps
-        half = duration / 2
         shape = np.clip(1.0 - np.abs(t - peak) / (half + 0.5 / fps), 0.0, 1.0)
         out = np.maximum(out, (shape ** 0.7).astype(np.float32))
-        when += rng.uniform(min_gap, max_gap)
     return out
+
+
+def phrase_ends(speaking: np.ndarray, fps: float, min_pause_s: float = 0.3) -> list[int]:
+    """Frames where speech stops for at least `min_pause_s` (or the clip ends): the ends of phrases."""
+    s = np.asarray(speaking, bool)
+    ends = []
+    k = max(1, int(round(min_pause_s * fps)))
+    for i in range(1, len(s) + 1):
+        if s[i - 1] and (i == len(s) or not s[i:i + k].any()):
+            ends.append(i)
+    return ends
 
 
 def sway(n_frames: int, fps: float, rng: np.random.Generator, *, yaw_deg: float = 2.0,

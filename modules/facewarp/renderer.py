@@ -15,7 +15,7 @@ from modules import facecrop
 from modules.landmarks import face_box
 
 from .field import WarpField
-from .motion import check
+from .motion import OPEN, ROUND, WIDE, check
 from .rig import build_rig
 
 CROP_SCALE = 1.8
@@ -25,13 +25,16 @@ class FaceWarpRenderer:
     """Renders one portrait (HxWx3 uint8, the output size) whose face mesh is `mesh` (478, 2).
 
     `flow_res`: side of the coarse grid the rigid head motion is computed on (upsampled to the crop);
-    `batch`: frames warped together on the device; `cpu_threads`: torch threads while warping on CPU (None: torch's own setting)."""
+    `batch`: frames warped together on the device; `cpu_threads`: torch threads while warping on CPU (None: torch's own setting);
+    `mouth`: how much the mouth moves (1 = as driven)."""
 
     def __init__(self, portrait: np.ndarray, mesh: np.ndarray, *, flow_res: int = 48,
-                 batch: int = 8, device: torch.device | str = "cpu", cpu_threads: int | None = None):
+                 batch: int = 8, device: torch.device | str = "cpu", cpu_threads: int | None = None,
+                 mouth: float = 1.0):
         self.portrait = np.ascontiguousarray(portrait)
         self.device = torch.device(device)
         self.batch = max(1, int(batch))
+        self.mouth = float(mouth)     # scales the mouth channels (opening, spread/purse, rounding)
         # On an idle 2-core CPU both threads help (580 vs 433 fps at 512 px); on an oversubscribed one a
         # single thread is far faster (10 vs 200 ms/frame measured), so callers sharing the CPU can pin it.
         self.cpu_threads = None if cpu_threads is None else max(1, int(cpu_threads))
@@ -76,6 +79,9 @@ class FaceWarpRenderer:
     def render(self, motion: np.ndarray, n_frames: int) -> Iterator[np.ndarray]:
         """Yield `n_frames` HxWx3 uint8 frames for motion rows (n_frames, channels)."""
         rows = check(motion, n_frames)
+        if self.mouth != 1.0:
+            rows = rows.copy()
+            rows[:, [OPEN, WIDE, ROUND]] *= self.mouth
         for i in range(0, n_frames, self.batch):
             patches = self._warp_batch_threads(rows[i:i + self.batch])
             for patch in patches:

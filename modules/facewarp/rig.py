@@ -64,6 +64,7 @@ class FaceRig:
     teeth_colour: np.ndarray
     cavity_colour: np.ndarray
     tongue_colour: np.ndarray
+    grain: float = 0.0     # the skin's fine noise (std of its high-pass, 0..1 colour units), matched inside the mouth
 
 
 def _frame(left: np.ndarray, right: np.ndarray, down_hint: np.ndarray) -> Frame2D:
@@ -129,20 +130,35 @@ def _colours(image: np.ndarray, mesh: np.ndarray, rig_mouth: Frame2D, gap_px: fl
     skin = np.median(np.concatenate(skin_pts), axis=0) if skin_pts else lip
     teeth = None
     if gap_px > 2.5:
-        # the portrait shows its own teeth: use their colour
+        # the portrait shows its own teeth: use their colour if it is really a bright, unsaturated one
         inner = _polygon_pixels(image, np.concatenate([mesh[LIP_INNER_UP], mesh[LIP_INNER_LO][::-1]]))
         if len(inner) >= 8:
             bright = inner[_luma(inner) >= np.percentile(_luma(inner), 60)]
             cand = np.median(bright, axis=0)
-            if _luma(cand) > _luma(skin) * 0.9:
+            if _luma(cand) > _luma(skin) * 0.9 and cand.max() - cand.min() < 0.18:
                 teeth = cand
     if teeth is None:
-        # off-white a little warmer than neutral, as bright as the portrait's lighting allows
-        level = float(np.clip(_luma(skin) * 1.25 + 0.12, 0.55, 0.92))
-        teeth = np.clip(0.8 * level * np.array([1.0, 0.97, 0.9]) + 0.2 * skin, 0, 1)
-    cavity = np.clip(lip * 0.3 + np.array([0.02, 0.0, 0.0]), 0, 1)
-    tongue = np.clip(lip * 0.65, 0, 1)
+        # off-white, warmer than neutral and a little darker than the lit skin (teeth sit in the
+        # lip's shadow); tinted by the skin so it takes the portrait's light colour
+        level = float(np.clip(_luma(skin) * 1.0 + 0.1, 0.45, 0.85))
+        teeth = np.clip(0.75 * level * np.array([1.0, 0.96, 0.86]) + 0.25 * skin * level / max(_luma(skin), 1e-3),
+                        0, 1)
+    # a dark, warm cavity and a tongue of the lips' hue, as bright as the portrait's light allows
+    cavity = np.clip(lip * 0.22 + np.array([0.015, 0.0, 0.0]), 0, 1)
+    tongue = np.clip(0.6 * lip + 0.4 * np.array([0.78, 0.42, 0.42]) * _luma(lip) / 0.45, 0, 1) * 0.8
     return lip, teeth, cavity, tongue
+
+
+def _grain(image: np.ndarray, mesh: np.ndarray, radius: int) -> float:
+    """The skin's fine noise: the std of the difference to a 3x3-blurred copy over the cheek patches."""
+    import cv2
+    vals = []
+    for i in CHEEKS:
+        x, y = np.round(mesh[i]).astype(int)
+        patch = image[max(y - radius, 0):y + radius, max(x - radius, 0):x + radius].astype(np.float64) / 255
+        if patch.shape[0] >= 4 and patch.shape[1] >= 4:
+            vals.append(float(np.std(patch - cv2.blur(patch, (3, 3)))))
+    return float(np.median(vals)) if vals else 0.0
 
 
 def build_rig(image: np.ndarray, mesh: np.ndarray) -> FaceRig:
@@ -172,4 +188,5 @@ def build_rig(image: np.ndarray, mesh: np.ndarray) -> FaceRig:
         eyes=(eyes[0], eyes[1]), face_height=face_h,
         hull_centre=centre, hull_radius=_hull_radius(mesh, centre),
         pivot=chin + down / max(face_h, 1e-6) * 0.35 * face_h,
-        lip_colour=lip, teeth_colour=teeth, cavity_colour=cavity, tongue_colour=tongue)
+        lip_colour=lip, teeth_colour=teeth, cavity_colour=cavity, tongue_colour=tongue,
+        grain=_grain(image, mesh, max(2, int(mouth.scale * 0.25))))
