@@ -16,6 +16,7 @@ python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--chec
                             [--jobs [N] | --ray auto|ADDRESS|local]
                             [--fom-config YAML --fom-checkpoint FILE --sda-checkpoint FILE]
        python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4 [--transcript TEXT_FILE]
+       python run_story.py animate --portrait IMAGE --driving VIDEO -o OUT.mp4 [--absolute] [--find-best-frame]
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
        python run_story.py voices
        python run_story.py fom train|reconstruct|export ..."""
@@ -86,25 +87,50 @@ def _render(argv: list[str]) -> int:
 
 
 def _animate(argv: list[str]) -> int:
-    from .recording import animate_recording
     p = Parser(prog="run_story.py animate",
-                                description="Lip-sync a portrait to an existing recording with the built-in animator.")
+               description="Animate a portrait: lip-synced to a recording (--audio), or moved like a driving "
+                           "video of a face (--driving, weights-free reenactment with the built-in animator).")
     p.add_argument("--portrait", required=True, help="image with a face")
-    p.add_argument("--audio", required=True, help="speech recording (wav, mp3, flac, m4a, ... mono or stereo)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--audio", help="speech recording (wav, mp3, flac, m4a, ... mono or stereo)")
+    what.add_argument("--driving", metavar="VIDEO", help="video of a face whose motion the portrait copies")
     p.add_argument("-o", "--out", required=True, help="output .mp4")
     p.add_argument("--animator", choices=("builtin", "still"), default="builtin")
     p.add_argument("--max-side", type=int, default=1024, help="longest side of the output (default 1024)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--transcript", metavar="TEXT_FILE", help="what the recording says: aligned to it instead of "
-                                                               "the recogniser's words (subtitles use its text)")
-    p.add_argument("--no-transcribe", action="store_true",
-                   help="no recognition: the mouth follows the audio envelope, no subtitles")
     p.add_argument("-q", "--quiet", action="store_true")
+    rec = p.add_argument_group("with --audio")
+    rec.add_argument("--transcript", metavar="TEXT_FILE", help="what the recording says: aligned to it instead of "
+                                                                 "the recogniser's words (subtitles use its text)")
+    rec.add_argument("--no-transcribe", action="store_true",
+                     help="no recognition: the mouth follows the audio envelope, no subtitles")
+    drv = p.add_argument_group("with --driving")
+    mode = drv.add_mutually_exclusive_group()
+    mode.add_argument("--relative", dest="relative", action="store_true", default=True,
+                      help="move the portrait by the driver's motion since its first (or best) frame (default)")
+    mode.add_argument("--absolute", dest="relative", action="store_false",
+                      help="copy the driver's expression and pose as they are")
+    drv.add_argument("--adapt-scale", action="store_true", help="scale the motion by the faces' relative size")
+    best = drv.add_mutually_exclusive_group()
+    best.add_argument("--find-best-frame", action="store_true",
+                      help="start from the driver frame whose face is most like the portrait's")
+    best.add_argument("--best-frame", type=int, metavar="N", help="start from driver frame N (0-based)")
+    drv.add_argument("--no-audio", dest="keep_audio", action="store_false", help="do not copy the driver's audio")
     args = p.parse_args(argv)
-    out = animate_recording(Path(args.portrait), Path(args.audio), Path(args.out), animator=args.animator,
-                            max_side=args.max_side, seed=args.seed, progress=not args.quiet,
-                            transcribe=not args.no_transcribe,
-                            transcript=Path(args.transcript) if args.transcript else None)
+    if args.driving is not None:
+        if args.animator != "builtin":
+            raise DeepstoryError("--driving works with --animator builtin (the weights-free reenactment)")
+        from .reenact import reenact_video
+        out = reenact_video(Path(args.portrait), Path(args.driving), Path(args.out), relative=args.relative,
+                            adapt_scale=args.adapt_scale, best_frame=args.best_frame,
+                            find_best_frame=args.find_best_frame, keep_audio=args.keep_audio,
+                            max_side=args.max_side, progress=not args.quiet)
+    else:
+        from .recording import animate_recording
+        out = animate_recording(Path(args.portrait), Path(args.audio), Path(args.out), animator=args.animator,
+                                max_side=args.max_side, seed=args.seed, progress=not args.quiet,
+                                transcribe=not args.no_transcribe,
+                                transcript=Path(args.transcript) if args.transcript else None)
     print(out)
     return 0
 

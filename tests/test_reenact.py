@@ -135,3 +135,20 @@ def test_bad_drivers_are_one_clear_error(tmp_path):
     with pytest.raises(DrivingVideoError, match="not found"):
         reenact_video(PORTRAITS / "grace_hopper.jpg", tmp_path / "missing.mp4", tmp_path / "o.mp4", progress=False)
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.slow
+def test_animate_driving_from_the_command_line(driver, tmp_path):
+    from storyfiles import run_cli
+    path, _ = driver
+    out = tmp_path / "cli.mp4"
+    r = run_cli("animate", "--portrait", str(PORTRAITS / "grace_hopper.jpg"), "--driving", str(path), "-o", str(out),
+                "--max-side", "256", "--find-best-frame", "--no-audio", "-q")
+    assert r.returncode == 0, r.stderr[-2000:]
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].frames == N and not c.streams.audio
+    bad = run_cli("animate", "--portrait", str(PORTRAITS / "grace_hopper.jpg"), "--driving", str(tmp_path / "no.mp4"),
+                  "-o", str(tmp_path / "x.mp4"), "-q")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: driving video not found") and "Traceback" not in bad.stderr
+    both = run_cli("animate", "--portrait", "p.jpg", "--driving", "d.mp4", "--audio", "a.wav", "-o", "x.mp4")
+    assert both.returncode == 2 and "not allowed with" in both.stderr
