@@ -18,7 +18,7 @@ import numpy as np
 from modules import landmarks
 from modules.errors import NoFaceError
 from modules.facecrop import Crop, feather_mask, paste, square_around
-from modules.fom import FomAnimator
+from modules.fom import FomAnimator, fit_geometry
 
 from ..cache import file_identity
 from ..errors import EngineError
@@ -38,13 +38,14 @@ class FomSession(SpeakerSession):
     """One portrait prepared for FOM: the scaled portrait, the face crop and the 256 source."""
 
     def __init__(self, animator: FomAnimator, portrait: np.ndarray, crop: Crop, source: np.ndarray,
-                 batch_size: int):
+                 batch_size: int, inner: tuple[slice, slice] | None = None):
         self._animator = animator
         self.portrait = portrait
         self.crop = crop
         self.source = source
         self._mask = feather_mask(crop.side)
         self._batch_size = batch_size
+        self._inner = inner or (slice(None), slice(None))     # the crop's place in a non-square model frame
         self._prepared = animator.prepare(source)
 
     @property
@@ -66,6 +67,7 @@ class FomSession(SpeakerSession):
         side = self.crop.side
         for patch in self._animator.animate(self._prepared, frames, relative=True, adapt_movement_scale=True,
                                             batch_size=self._batch_size):
+            patch = np.ascontiguousarray(patch[self._inner])
             yield paste(self.portrait, resize_rgb(patch, (side, side)), self.crop, self._mask)
 
 
@@ -118,9 +120,18 @@ class FomEngine(Animator):
             raise NoFaceError(f"no face found in {label}: the fom animator needs a clearly visible, roughly "
                               "frontal face (or use the builtin animator)")
         crop = square_around(landmarks.face_box(mesh), (scaled.shape[1], scaled.shape[0]), self.crop_scale)
-        size = animator.frame_size
-        source = resize_rgb(crop.cut(scaled), (size, size))
+        source, inner = fit_into(crop.cut(scaled), animator.frame_hw)
         # On CPU, batches beyond 2 frames overflow the caches and get slower per frame (measured with
         # benchmarks/fom_animate.py); GPUs want larger batches.
         batch = self.batch_size or (8 if animator.device.type == "cuda" else 2)
-        return FomSession(animator, scaled, crop, source, batch)
+        return FomSession(animator, scaled, crop, source, batch, inner)
+
+
+def fit_into(square: np.ndarray, frame_hw: tuple[int, int]) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """The square face crop scaled into the model's H x W frame and zero-padded like the driving frames
+    (modules.fom.driving), and where it sits there (to cut the animated face back out)."""
+    th, tw = frame_hw
+    nh, nw, top, left = fit_geometry(square.shape[0], square.shape[1], (th, tw))
+    out = np.zeros((th, tw, 3), np.uint8)
+    out[top:top + nh, left:left + nw] = resize_rgb(square, (nw, nh))
+    return out, (slice(top, top + nh), slice(left, left + nw))

@@ -32,7 +32,7 @@ from .normalize import _relative, movement_scale
 class PreparedSource:
     """Everything about one source image that does not depend on the driving frames."""
     key: str
-    image: torch.Tensor                  # (1, 3, S, S) in [0, 1]
+    image: torch.Tensor                  # (1, 3, H, W) in [0, 1]
     kp: dict[str, torch.Tensor]
     encoded: torch.Tensor                # generator features before warping
     motion: MotionSource
@@ -55,18 +55,19 @@ class FomAnimator:
         self.align_corners = align_corners
         self.kp_detector: KPDetector | None = None
         self.generator: OcclusionAwareGenerator | None = None
-        self.frame_size = 0
+        self.frame_hw = (0, 0)               # (H, W) of the model's frames, from the config
         self._source: PreparedSource | None = None
         self._fast: tuple[KPDetector, OcclusionAwareGenerator] | None = None
         self._tf32: tuple[bool, bool] | None = None
 
     @classmethod
-    def from_models(cls, kp_detector: KPDetector, generator: OcclusionAwareGenerator, frame_size: int,
-                    device: Any = None, *, fused: bool = True) -> "FomAnimator":
-        """An animator around already-built models (tests, benchmarks); the models are not modified."""
+    def from_models(cls, kp_detector: KPDetector, generator: OcclusionAwareGenerator,
+                    frame_size: int | tuple[int, int], device: Any = None, *, fused: bool = True) -> "FomAnimator":
+        """An animator around already-built models (tests, benchmarks); the models are not modified.
+        `frame_size` is S (square) or (H, W)."""
         self = cls(device=device if device is not None else next(generator.parameters()).device, fused=fused)
         self.kp_detector, self.generator = kp_detector.to(self.device).eval(), generator.to(self.device).eval()
-        self.frame_size = frame_size
+        self.frame_hw = (frame_size, frame_size) if isinstance(frame_size, int) else tuple(frame_size)
         return self
 
     # -- lifetime ---------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ class FomAnimator:
                       else load_config(self.config_path))
             self.kp_detector, self.generator = load_checkpoint(config, self.checkpoint_path, self.device,
                                                                align_corners=self.align_corners)
-            self.frame_size = config.frame_size
+            self.frame_hw = config.frame_hw
         return self
 
     def __enter__(self) -> "FomAnimator":
@@ -100,6 +101,11 @@ class FomAnimator:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
 
+    @property
+    def frame_size(self) -> int:
+        """Longer side of the model's frames."""
+        return max(self.frame_hw)
+
     # -- source side ------------------------------------------------------------------------------------
     def _models(self) -> tuple[KPDetector, OcclusionAwareGenerator]:
         if self.generator is None or self.kp_detector is None:
@@ -107,12 +113,13 @@ class FomAnimator:
         return self.kp_detector, self.generator
 
     def prepare(self, source: np.ndarray) -> PreparedSource:
-        """Source-side work for a size x size RGB uint8 image; the last one is cached by content."""
+        """Source-side work for an H x W RGB uint8 image (the model's frame shape); the last one is cached
+        by content."""
         self._models()
         source = np.ascontiguousarray(source)
-        s = self.frame_size
-        if source.shape != (s, s, 3) or source.dtype != np.uint8:
-            raise ValueError(f"source must be a {s}x{s}x3 uint8 RGB image, got {source.shape} {source.dtype}")
+        s = self.frame_hw
+        if source.shape != (*s, 3) or source.dtype != np.uint8:
+            raise ValueError(f"source must be a {s[0]}x{s[1]}x3 uint8 RGB image, got {source.shape} {source.dtype}")
         key = hashlib.blake2b(source.tobytes(), digest_size=16).hexdigest()
         if self._source is not None and self._source.key == key:
             return self._source
@@ -141,9 +148,9 @@ class FomAnimator:
     def predictions(self, source: np.ndarray | PreparedSource, driving: Iterable[np.ndarray],
                     relative: bool = True, adapt_movement_scale: bool = True, batch_size: int = 8,
                     driving_initial: np.ndarray | None = None) -> Iterator[torch.Tensor]:
-        """Float predictions (B, 3, S, S) in [0, 1], one tensor per batch of driving frames.
+        """Float predictions (B, 3, H, W) in [0, 1], one tensor per batch of driving frames.
 
-        Driving frames are (h, w, 3) uint8; frames that are not S x S are scaled and padded on the device
+        Driving frames are (h, w, 3) uint8; frames that are not H x W are scaled and padded on the device
         (`prepare_driving`). `kp_driving_initial` comes from `driving_initial` if given, else the first frame.
         """
         kp_detector, _ = self._per_frame_models()
@@ -152,7 +159,7 @@ class FomAnimator:
         state: dict[str, Any] = {"initial": None}
         if driving_initial is not None:
             with torch.inference_mode():
-                x = prepare_driving(np.asarray(driving_initial)[None], self.frame_size, self.device)
+                x = prepare_driving(np.asarray(driving_initial)[None], self.frame_hw, self.device)
                 state["initial"] = kp_detector(x)
         for frames in _batches(driving, batch_size):
             # Inference mode per batch, not across `yield`, so it never leaks into the caller's code.
@@ -171,7 +178,7 @@ class FomAnimator:
 
     def _step(self, src: PreparedSource, frames: np.ndarray, state: dict[str, Any], relative: bool,
               adapt_movement_scale: bool) -> torch.Tensor:
-        return self._step_images(src, prepare_driving(frames, self.frame_size, self.device), state, relative,
+        return self._step_images(src, prepare_driving(frames, self.frame_hw, self.device), state, relative,
                                  adapt_movement_scale)
 
     def _step_images(self, src: PreparedSource, x: torch.Tensor, state: dict[str, Any], relative: bool,
@@ -195,7 +202,7 @@ class FomAnimator:
     def animate(self, source: np.ndarray | PreparedSource, driving: Iterable[np.ndarray], relative: bool = True,
                 adapt_movement_scale: bool = True, batch_size: int = 8,
                 driving_initial: np.ndarray | None = None) -> Iterator[np.ndarray]:
-        """Yield one S x S x 3 uint8 frame per driving frame (prediction x 255, rounded)."""
+        """Yield one H x W x 3 uint8 frame per driving frame (prediction x 255, rounded)."""
         for pred in self.predictions(source, driving, relative, adapt_movement_scale, batch_size, driving_initial):
             frames = (pred * 255).round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
             yield from frames

@@ -30,12 +30,50 @@ class FomConfig:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
+    def frame_hw(self) -> tuple[int, int]:
+        """(height, width) of the frames the model works at ((256, 256) for vox)."""
+        return int(self.frame_shape[0]), int(self.frame_shape[1])
+
+    @property
     def frame_size(self) -> int:
-        """Side of the square frames the model animates at (256 for vox); training may use any H x W."""
-        if self.frame_shape[0] != self.frame_shape[1]:
-            raise ModelInputError(f"animating needs a square frame_shape [S, S, C], the config has "
-                                  f"{list(self.frame_shape)}")
-        return int(self.frame_shape[0])
+        """Longer side of the model's frames (256 for vox)."""
+        return max(self.frame_hw)
+
+
+def _scaled(n: int, scale: float) -> int:
+    """Size after the original's AntiAliasInterpolation2d: same-size blur, then every 1/scale-th pixel."""
+    return n if scale == 1 else -(-n // int(1 / scale))
+
+
+def check_frame_shape(shape: tuple[int, ...], kp: dict[str, Any], gen: dict[str, Any], channels: int,
+                      source: str) -> tuple[int, int, int]:
+    """The frame shape if the networks can run on it, else one clear error.
+
+    Both hourglasses (keypoint detector, dense motion) concatenate skip connections, so their input
+    (the frame scaled by their scale_factor) must halve evenly `num_blocks` times; the keypoint heads
+    are 7x7 convolutions without padding, so that input must be at least 7 pixels.
+    """
+    if len(shape) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in shape):
+        raise ModelInputError(f"{source}: frame_shape must be [H, W, C] integers, got {list(shape)}")
+    h, w, c = shape
+    if c != channels:
+        raise ModelInputError(f"{source}: frame_shape has {c} channels but num_channels is {channels}")
+    parts = [("kp_detector_params", kp)]
+    if gen.get("dense_motion_params"):
+        parts.append(("dense_motion_params", gen["dense_motion_params"]))
+    for name, params in parts:
+        scale = float(params.get("scale_factor", 1))
+        step = 2 ** int(params.get("num_blocks", 3))
+        sh, sw = _scaled(h, scale), _scaled(w, scale)
+        if sh % step or sw % step or min(sh, sw) < 7:
+            raise ModelInputError(
+                f"{source}: frame_shape {h}x{w} does not fit the model: {name} works at {sh}x{sw} "
+                f"(scale_factor {scale}), which must be a multiple of {step} (2^num_blocks) and at least 7; "
+                f"choose H and W that are multiples of {int(step / scale) if scale < 1 else step}")
+    step = 2 ** int(gen.get("num_down_blocks", 2))
+    if h % step or w % step:
+        raise ModelInputError(f"{source}: frame_shape {h}x{w} must be a multiple of {step} (2^num_down_blocks)")
+    return h, w, c
 
 
 def parse_config(data: dict[str, Any], *, source: str = "config") -> FomConfig:
@@ -49,11 +87,10 @@ def parse_config(data: dict[str, Any], *, source: str = "config") -> FomConfig:
         raise ModelInputError(f"{source}: not a first-order-model config (missing {exc}); expected "
                               "model_params.common_params / kp_detector_params / generator_params") from None
     shape = tuple((data.get("dataset_params") or {}).get("frame_shape", (256, 256, 3)))
-    if len(shape) != 3 or not all(isinstance(v, int) and v > 0 for v in shape):
-        raise ModelInputError(f"{source}: frame_shape must be [H, W, C], got {list(shape)}")
+    shape = check_frame_shape(shape, kp, gen, int(common.get("num_channels", 3)), source)
     extra = data.get("deepstory_params") or {}
     return FomConfig(common_params=common, kp_detector_params=kp, generator_params=gen,
-                     frame_shape=(int(shape[0]), int(shape[1]), int(shape[2])),
+                     frame_shape=shape,
                      align_corners=bool(extra.get("grid_sample_align_corners", False)), raw=data)
 
 

@@ -1,7 +1,8 @@
-"""Driving-frame preparation on the device: uint8 frames of any size -> the model's square frames.
+"""Driving-frame preparation on the device: uint8 frames of any size -> the model's frames.
 
-Rule: scale (bilinear, `F.interpolate`) so the longer side equals the model frame size, then zero-pad the
-shorter side symmetrically. SDA's 128x96 (HxW) frames become 256x192 (x2) padded by 32 left and right.
+Rule: scale (bilinear, `F.interpolate`) as large as fits the model frame (H x W, square or not), then
+zero-pad the other side symmetrically. SDA's 128x96 (HxW) frames become 256x192 (x2) padded by 32 left
+and right for a 256x256 model; a 64x64 frame in a 64x96 (HxW) model is padded by 16 left and right.
 """
 from __future__ import annotations
 
@@ -10,16 +11,22 @@ import torch
 import torch.nn.functional as F
 
 
-def fit_geometry(h: int, w: int, size: int) -> tuple[int, int, int, int]:
-    """(new_h, new_w, top, left) of an h x w frame scaled to fit a size x size square, centred."""
-    scale = size / max(h, w)
-    nh, nw = min(size, int(round(h * scale))), min(size, int(round(w * scale)))
-    return nh, nw, (size - nh) // 2, (size - nw) // 2
+def _hw(size: int | tuple[int, int]) -> tuple[int, int]:
+    return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
 
 
-def prepare_driving(frames: torch.Tensor | np.ndarray, size: int, device: torch.device | str | None = None
-                    ) -> torch.Tensor:
-    """(B, h, w, 3) uint8 RGB frames -> (B, 3, size, size) float32 in [0, 1] on `device`.
+def fit_geometry(h: int, w: int, size: int | tuple[int, int]) -> tuple[int, int, int, int]:
+    """(new_h, new_w, top, left) of an h x w frame scaled to fit the model frame `size` (S or (H, W)),
+    centred."""
+    th, tw = _hw(size)
+    scale = min(th / h, tw / w)
+    nh, nw = min(th, int(round(h * scale))), min(tw, int(round(w * scale)))
+    return nh, nw, (th - nh) // 2, (tw - nw) // 2
+
+
+def prepare_driving(frames: torch.Tensor | np.ndarray, size: int | tuple[int, int],
+                    device: torch.device | str | None = None) -> torch.Tensor:
+    """(B, h, w, 3) uint8 RGB frames -> (B, 3, H, W) float32 in [0, 1] on `device`; `size` is S or (H, W).
 
     The upload is done in uint8 (4x less to move) and the conversion, resize and padding on the device.
     """
@@ -29,9 +36,10 @@ def prepare_driving(frames: torch.Tensor | np.ndarray, size: int, device: torch.
     t = t.to(device) if device is not None else t
     x = t.permute(0, 3, 1, 2).float().div_(255.0)
     h, w = x.shape[2:]
-    if (h, w) == (size, size):
+    th, tw = _hw(size)
+    if (h, w) == (th, tw):
         return x.contiguous()
-    nh, nw, top, left = fit_geometry(h, w, size)
+    nh, nw, top, left = fit_geometry(h, w, (th, tw))
     if (nh, nw) != (h, w):
         x = F.interpolate(x, size=(nh, nw), mode="bilinear", align_corners=False)
-    return F.pad(x, (left, size - nw - left, top, size - nh - top))
+    return F.pad(x, (left, tw - nw - left, top, th - nh - top))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import torch
 
 from ..checkpoint import load_state_strict, load_untrusted, pick_device
 from ..errors import CheckpointError
