@@ -9,14 +9,14 @@ from pathlib import Path
 
 
 from .errors import DeepstoryError, USER_ERRORS
-from .settings import PATHS
+from .settings import PATHS, FomSettings, SdaSettings
 
 USAGE = """\
 python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--check-speech] [--quiet]
                             [--jobs [N] | --ray auto|ADDRESS|local]
                             [--fom-config YAML --fom-checkpoint FILE --sda-checkpoint FILE]
        python run_story.py animate --portrait IMAGE --audio AUDIO -o OUT.mp4 [--transcript TEXT_FILE]
-       python run_story.py animate --portrait IMAGE --driving VIDEO -o OUT.mp4 [--absolute] [--find-best-frame]
+       python run_story.py animate --portrait IMAGE --driving VIDEO -o OUT.mp4 [--animator builtin|fom] ...
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
        python run_story.py voices
        python run_story.py fom train|reconstruct|export ..."""
@@ -86,16 +86,17 @@ def _render(argv: list[str]) -> int:
     return 0
 
 
-def _animate(argv: list[str]) -> int:
+def _animate_parser() -> argparse.ArgumentParser:
     p = Parser(prog="run_story.py animate",
                description="Animate a portrait: lip-synced to a recording (--audio), or moved like a driving "
-                           "video of a face (--driving, weights-free reenactment with the built-in animator).")
+                           "video of a face (--driving; with --animator fom this is first-order-model's demo.py).")
     p.add_argument("--portrait", required=True, help="image with a face")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--audio", help="speech recording (wav, mp3, flac, m4a, ... mono or stereo)")
     what.add_argument("--driving", metavar="VIDEO", help="video of a face whose motion the portrait copies")
     p.add_argument("-o", "--out", required=True, help="output .mp4")
-    p.add_argument("--animator", choices=("builtin", "still"), default="builtin")
+    p.add_argument("--animator", choices=("builtin", "fom", "still"), default="builtin",
+                   help="builtin (default, no download), fom (your FOM checkpoint) or still (--audio only)")
     p.add_argument("--max-side", type=int, default=1024, help="longest side of the output (default 1024)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-q", "--quiet", action="store_true")
@@ -104,35 +105,101 @@ def _animate(argv: list[str]) -> int:
                                                                  "the recogniser's words (subtitles use its text)")
     rec.add_argument("--no-transcribe", action="store_true",
                      help="no recognition: the mouth follows the audio envelope, no subtitles")
+    rec.add_argument("--sda-checkpoint", metavar="FILE", help="SDA model for --animator fom "
+                                                               "(default: data/checkpoints/grid.dat)")
     drv = p.add_argument_group("with --driving")
     mode = drv.add_mutually_exclusive_group()
-    mode.add_argument("--relative", dest="relative", action="store_true", default=True,
-                      help="move the portrait by the driver's motion since its first (or best) frame (default)")
+    mode.add_argument("--relative", dest="relative", action="store_true", default=None,
+                      help="move the portrait's keypoints by the driver's motion since the first (or best) "
+                           "frame (default for builtin)")
     mode.add_argument("--absolute", dest="relative", action="store_false",
-                      help="copy the driver's expression and pose as they are")
-    drv.add_argument("--adapt-scale", action="store_true", help="scale the motion by the faces' relative size")
+                      help="use the driver's keypoints as they are (demo.py's default, so fom's default)")
+    drv.add_argument("--adapt-scale", action="store_true",
+                     help="scale the motion by the ratio of the face sizes (demo.py --adapt_scale)")
     best = drv.add_mutually_exclusive_group()
     best.add_argument("--find-best-frame", action="store_true",
                       help="start from the driver frame whose face is most like the portrait's")
     best.add_argument("--best-frame", type=int, metavar="N", help="start from driver frame N (0-based)")
-    drv.add_argument("--no-audio", dest="keep_audio", action="store_false", help="do not copy the driver's audio")
+    drv.add_argument("--crop", choices=("face", "none"), default="face",
+                     help="face (default): follow the faces and paste back into the full portrait; "
+                          "none: resize both whole images to the model size, as demo.py")
+    audio = drv.add_mutually_exclusive_group()
+    audio.add_argument("--keep-audio", dest="keep_audio", action="store_true", default=True,
+                       help="copy the driver's audio into the output (default)")
+    audio.add_argument("--no-audio", dest="keep_audio", action="store_false", help="silent output")
+    fom = p.add_argument_group("with --animator fom")
+    fom.add_argument("--fom-config", metavar="YAML", help="FOM config (default: data/fom/vox-256.yaml)")
+    fom.add_argument("--fom-checkpoint", metavar="FILE",
+                     help="FOM checkpoint (default: data/checkpoints/vox-cpk.pth.tar)")
+    fom.add_argument("--batch-size", type=int, metavar="N", help="frames per batch (default: 2 on CPU, 8 on GPU)")
+    fom.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available")
+    return p
+
+
+def _check_animate_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.audio is not None:
+        for flag, value in (("--relative/--absolute", args.relative), ("--best-frame", args.best_frame)):
+            if value is not None:
+                p.error(f"{flag} goes with --driving, not --audio")
+        if args.adapt_scale or args.find_best_frame or not args.keep_audio or args.crop != "face":
+            p.error("--adapt-scale, --find-best-frame, --no-audio and --crop go with --driving, not --audio")
+    else:
+        if args.animator == "still":
+            p.error("--animator still takes --audio, not --driving")
+        if args.transcript or args.no_transcribe or args.sda_checkpoint:
+            p.error("--transcript, --no-transcribe and --sda-checkpoint go with --audio, not --driving")
+    if args.animator != "fom" and (args.fom_config or args.fom_checkpoint or args.batch_size is not None
+                                   or args.device):
+        p.error("--fom-config, --fom-checkpoint, --batch-size and --device need --animator fom")
+    if args.batch_size is not None and not 1 <= args.batch_size <= 256:
+        p.error("--batch-size must be between 1 and 256")
+    if args.max_side < 64:
+        p.error("--max-side must be at least 64")
+
+
+def _fom_settings(args: argparse.Namespace) -> FomSettings:
+    """The typed `fom:` settings the animate options give (paths resolved where the command runs)."""
+    given = {"config": args.fom_config, "checkpoint": args.fom_checkpoint}
+    return FomSettings(**{k: str(Path(v).resolve()) for k, v in given.items() if v})
+
+
+def _animate(argv: list[str]) -> int:
+    p = _animate_parser()
     args = p.parse_args(argv)
+    _check_animate_args(p, args)
     if args.driving is not None:
-        if args.animator != "builtin":
-            raise DeepstoryError("--driving works with --animator builtin (the weights-free reenactment)")
-        from .reenact import reenact_video
-        out = reenact_video(Path(args.portrait), Path(args.driving), Path(args.out), relative=args.relative,
-                            adapt_scale=args.adapt_scale, best_frame=args.best_frame,
-                            find_best_frame=args.find_best_frame, keep_audio=args.keep_audio,
-                            max_side=args.max_side, progress=not args.quiet)
+        out = _animate_driving(args)
     else:
         from .recording import animate_recording
+        sda = SdaSettings(checkpoint=str(Path(args.sda_checkpoint).resolve())) if args.sda_checkpoint else None
         out = animate_recording(Path(args.portrait), Path(args.audio), Path(args.out), animator=args.animator,
                                 max_side=args.max_side, seed=args.seed, progress=not args.quiet,
                                 transcribe=not args.no_transcribe,
-                                transcript=Path(args.transcript) if args.transcript else None)
+                                transcript=Path(args.transcript) if args.transcript else None,
+                                fom=_fom_settings(args), sda=sda,
+                                device=args.device, batch_size=args.batch_size)
     print(out)
     return 0
+
+
+def _animate_driving(args: argparse.Namespace) -> Path:
+    relative = args.relative
+    if args.animator == "builtin":
+        from .reenact import reenact_video           # weights-free reenactment (deepstory/reenact.py)
+        return reenact_video(Path(args.portrait), Path(args.driving), Path(args.out),
+                             relative=True if relative is None else relative, adapt_scale=args.adapt_scale,
+                             best_frame=args.best_frame, find_best_frame=args.find_best_frame,
+                             keep_audio=args.keep_audio, max_side=args.max_side,
+                             progress=not args.quiet)
+    from .engines import make_fom_engine
+    from .fom_driving import DrivingSettings, animate_driving
+    settings = DrivingSettings(relative=bool(relative), adapt_scale=args.adapt_scale,
+                               find_best_frame=args.find_best_frame, best_frame=args.best_frame,
+                               crop=args.crop, keep_audio=args.keep_audio)
+    engine = make_fom_engine(_fom_settings(args), max_side=args.max_side, device=args.device,
+                             batch_size=args.batch_size)
+    return animate_driving(Path(args.portrait), Path(args.driving), Path(args.out), settings, engine=engine,
+                           progress=not args.quiet)
 
 
 def _voices(argv: list[str]) -> int:

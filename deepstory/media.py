@@ -28,16 +28,17 @@ def encoder_id() -> str:
     return f"libx264/av{av.__version__}/crf{CRF}/{PRESET}"
 
 
-def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int, size: tuple[int, int],
+def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int | Fraction, size: tuple[int, int],
                 expected: int | None = None) -> int:
-    """Encode RGB uint8 frames of `size` (w, h) to an H.264 MP4 at `fps`, atomically; returns the count."""
+    """Encode RGB uint8 frames of `size` (w, h) to an H.264 MP4 at `fps` (exact: 30000/1001 stays NTSC),
+    atomically; returns the count."""
     import av
     count = 0
 
     def write(tmp: Path) -> None:
         nonlocal count
         with av.open(str(tmp), "w", format="mp4") as out:
-            stream = out.add_stream("libx264", rate=fps)
+            stream = out.add_stream("libx264", rate=Fraction(fps))
             stream.width, stream.height = size
             stream.pix_fmt = "yuv420p"
             stream.options = {"crf": CRF, "preset": PRESET}
@@ -46,7 +47,7 @@ def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int, size: tuple[
                     raise ValueError(f"frame {count} is {frame.shape[1]}x{frame.shape[0]}, expected {size[0]}x{size[1]}")
                 vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
                 vf.pts = count
-                vf.time_base = Fraction(1, fps)
+                vf.time_base = 1 / Fraction(fps)
                 out.mux(stream.encode(vf))
                 count += 1
             out.mux(stream.encode(None))

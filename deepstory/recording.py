@@ -11,7 +11,8 @@ from modules.errors import NoFaceError
 
 from .audio import STORY_RATE, read_audio
 from .cache import sweep_stale_temp, temp_prefix
-from .engines import make_animator, make_driver
+from .engines import make_animator, make_driver, make_fom_engine
+from .settings import FomSettings, SdaSettings
 from .engines.base import ClipSpeech
 from .errors import OutputError, PortraitError
 from .media import assemble, encode_clip
@@ -44,7 +45,9 @@ def _transcribe(audio: np.ndarray, transcript: Path | None, progress: bool) -> l
 
 def animate_recording(portrait_path: Path, audio_path: Path, out_path: Path, *, animator: str = "builtin",
                       max_side: int = 1024, seed: int = 0, progress: bool = True, transcribe: bool = True,
-                      transcript: Path | None = None) -> Path:
+                      transcript: Path | None = None, fom: FomSettings | None = None,
+                      sda: SdaSettings | None = None, device: str | None = None,
+                      batch_size: int | None = None) -> Path:
     """Animate `portrait_path` speaking `audio_path` into `out_path` (H.264 + AAC MP4). With the recogniser
     installed, the recording is transcribed: OUT.srt/OUT.vtt are written beside the video and the mouth
     follows the transcript's phonemes (gated by the audio) instead of the audio envelope alone."""
@@ -61,8 +64,11 @@ def animate_recording(portrait_path: Path, audio_path: Path, out_path: Path, *, 
         phonemes = word_phonemes(words)
     speech = ClipSpeech(audio, STORY_RATE, phonemes, n_frames, FPS, seed,
                         timeline="transcript" if phonemes else "exact")
-    anim = make_animator(animator, max_side=max_side)
-    drv = make_driver(anim.default_driver)
+    if animator == "fom":           # the SDA -> FOM chain: SDA makes a talking face, FOM moves the portrait like it
+        anim = make_fom_engine(fom, max_side=max_side, device=device, batch_size=batch_size)
+    else:
+        anim = make_animator(animator, max_side=max_side)
+    drv = make_driver(anim.default_driver, sda=sda)
     with drv:
         motion = drv.drive(speech)
     try:

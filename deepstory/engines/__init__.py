@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from ..errors import EngineError
 from ..settings import PATHS, BuiltinSettings, FomSettings, SdaSettings
@@ -34,11 +35,17 @@ def make_animator(name: str, *, max_side: int, fom: FomSettings | None = None,
         b = builtin or BuiltinSettings()
         return BuiltinAnimator(max_side=max_side, flow_res=b.flow_res, batch=b.batch, mouth=b.mouth)
     if name == "fom":
-        from .fom import FomEngine
-        f = fom or FomSettings()
-        return FomEngine(f.config_path(base_dir), f.checkpoint_path(base_dir), max_side=max_side,
-                         batch_size=f.batch_size, crop_scale=f.crop_scale)
+        return make_fom_engine(fom, max_side=max_side, base_dir=base_dir)
     raise EngineError(f"unknown animator {name!r}; choose builtin, fom or still")
+
+
+def make_fom_engine(fom: FomSettings | None, *, max_side: int, base_dir: Path = PATHS.repo, device: Any = None,
+                    batch_size: int | None = None) -> Animator:
+    """The FOM animator from typed `fom:` settings (`batch_size` here overrides the settings')."""
+    from .fom import FomEngine
+    f = fom or FomSettings()
+    return FomEngine(f.config_path(base_dir), f.checkpoint_path(base_dir), device=device, max_side=max_side,
+                     batch_size=batch_size or f.batch_size, crop_scale=f.crop_scale)
 
 
 def make_driver(name: str, *, sda: SdaSettings | None = None, base_dir: Path = PATHS.repo) -> Driver:

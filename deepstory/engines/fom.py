@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from itertools import chain, islice, repeat
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -64,9 +64,15 @@ class FomSession(SpeakerSession):
             return
         # Exactly n frames: cut a longer clip, hold the last frame of a shorter one.
         frames = islice(chain(iter(motion), repeat(motion[-1])), n)
+        yield from self.animate(frames, relative=True, adapt_movement_scale=True)
+
+    def animate(self, frames: Iterable[np.ndarray], *, relative: bool, adapt_movement_scale: bool,
+                driving_initial: np.ndarray | None = None) -> Iterator[np.ndarray]:
+        """Full portraits with the face animated by each driving frame (any size, fitted to the model)."""
         side = self.crop.side
-        for patch in self._animator.animate(self._prepared, frames, relative=True, adapt_movement_scale=True,
-                                            batch_size=self._batch_size):
+        for patch in self._animator.animate(self._prepared, frames, relative=relative,
+                                            adapt_movement_scale=adapt_movement_scale,
+                                            batch_size=self._batch_size, driving_initial=driving_initial):
             patch = np.ascontiguousarray(patch[self._inner])
             yield paste(self.portrait, resize_rgb(patch, (side, side)), self.crop, self._mask)
 
@@ -105,6 +111,10 @@ class FomEngine(Animator):
         if self._animator is not None:
             self._animator.__exit__(*exc)
             self._animator = None
+
+    def animator(self) -> FomAnimator:
+        """The loaded model (loaded on first use)."""
+        return self._loaded()
 
     def _loaded(self) -> FomAnimator:
         if self._animator is None:

@@ -17,7 +17,7 @@ best_frame; training (FomTraining: fine-tuning as the original train.py, with di
 pyramid, losses) and reconstruction (the original evaluation metric).
 """
 from .animator import FomAnimator, PreparedSource
-from .best_frame import find_best_frame
+from .best_frame import best_mesh_index, find_best_frame
 from .blocks import make_coordinate_grid
 from .config import FomConfig, load_config
 from .dense_motion import DenseMotionNetwork
@@ -29,6 +29,6 @@ from .normalize import normalize_kp
 from .reconstruction import reconstruct
 from .reference import reference_animation
 
-__all__ = ["DenseMotionNetwork", "FomAnimator", "FomConfig", "KPDetector", "OcclusionAwareGenerator",
+__all__ = ["best_mesh_index", "DenseMotionNetwork", "FomAnimator", "FomConfig", "KPDetector", "OcclusionAwareGenerator",
            "PreparedSource", "build_models", "find_best_frame", "fit_geometry", "load_checkpoint", "load_config",
            "make_coordinate_grid", "normalize_kp", "prepare_driving", "reconstruct", "reference_animation"]

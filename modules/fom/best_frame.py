@@ -26,10 +26,17 @@ def find_best_frame(source: np.ndarray, driving: Iterable[np.ndarray]) -> int:
     mesh = landmarks.detect(np.ascontiguousarray(source))
     if mesh is None:
         return 0
-    ref = _normalised(mesh)
+    return best_mesh_index(mesh, (landmarks.detect(np.ascontiguousarray(frame)) for frame in driving))
+
+
+def best_mesh_index(source_mesh: np.ndarray | None, meshes: Iterable[np.ndarray | None]) -> int:
+    """`find_best_frame` on landmarks already found (None: no face in that frame; 0 if none has one).
+    The distance ignores position and size, so landmarks of a frame or of a crop of it rank alike."""
+    if source_mesh is None:
+        return 0
+    ref = _normalised(source_mesh)
     best, best_norm = 0, np.inf
-    for i, frame in enumerate(driving):
-        pts = landmarks.detect(np.ascontiguousarray(frame))
+    for i, pts in enumerate(meshes):
         if pts is None:
             continue
         norm = float(((ref - _normalised(pts)) ** 2).sum())
