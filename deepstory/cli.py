@@ -19,7 +19,7 @@ python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--chec
        python run_story.py animate --portrait IMAGE --driving VIDEO -o OUT.mp4 [--animator builtin|fom] ...
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
        python run_story.py voices
-       python run_story.py fom train|reconstruct|export ..."""
+       python run_story.py fom train|reconstruct ..."""
 COMMANDS = ("animate", "voices", "fom")
 
 
