@@ -14,6 +14,7 @@ from .captions import hold_cues
 from .cast import Cast
 from .clip_stages import cancellable
 from .engines.base import even_size_within
+from .native_stderr import quiet_native_stderr
 from .media import assemble, encode_clip, encoder_id, read_frames, video_size
 from .portraits import Portrait
 from .progress import Reporter, check_cancel
@@ -44,7 +45,8 @@ def frame_plans(story: Story, cast: Cast, size: tuple[int, int]) -> dict[str, fr
         cs = clip_size(story, portrait)
         box = None
         if story.framing == "fill":
-            mesh = detect(np.ascontiguousarray(resize_rgb(portrait.image, cs)))
+            with quiet_native_stderr():
+                mesh = detect(np.ascontiguousarray(resize_rgb(portrait.image, cs)))
             box = face_box(mesh) if mesh is not None else None
         clips[name] = (cs, box)
     return framing.plan_frames(story.framing, size, clips)

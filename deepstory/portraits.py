@@ -156,7 +156,8 @@ def face_box_of(img: np.ndarray) -> list[float] | None:
     scale = min(1.0, DETECT_SIDE / max(h, w))
     small = img if scale == 1.0 else cv2.resize(img, (round(w * scale), round(h * scale)),
                                                 interpolation=cv2.INTER_AREA)
-    mesh = detect(np.ascontiguousarray(small))
+    with quiet_native_stderr():
+        mesh = detect(np.ascontiguousarray(small))
     if mesh is None:
         return None
     return [round(float(v) / scale, 1) for v in face_box(mesh)]

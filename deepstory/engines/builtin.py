@@ -17,6 +17,7 @@ from modules.facewarp.idle import phrase_ends
 from modules.facewarp.motion import BLINK, OPEN, PITCH, check
 
 from ..cache import image_digest
+from ..native_stderr import quiet_native_stderr
 from .base import Animator, ClipSpeech, Driver, SpeakerSession, even_size_within
 
 
@@ -148,7 +149,8 @@ class BuiltinAnimator(Animator):
         from modules.facewarp.locate import find_face
         key = image_digest(image)
         if key not in self._meshes:
-            self._meshes[key] = find_face(image)
+            with quiet_native_stderr():        # MediaPipe/TFLite set-up chatter goes to fd 2
+                self._meshes[key] = find_face(image)
         return self._meshes[key]
 
     def _frame(self, portrait: np.ndarray) -> np.ndarray:

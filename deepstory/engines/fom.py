@@ -21,6 +21,7 @@ from modules.facecrop import Crop, feather_mask, paste, square_around
 from modules.fom import FomAnimator, fit_geometry
 
 from ..cache import file_identity
+from ..native_stderr import quiet_native_stderr
 from ..errors import EngineError
 from ..settings import PATHS
 from .base import Animator, ClipSpeech, SpeakerSession, even_size_within
@@ -125,7 +126,8 @@ class FomEngine(Animator):
         animator = self._loaded()
         h, w = portrait.shape[:2]
         scaled = resize_rgb(np.ascontiguousarray(portrait[..., :3]), even_size_within(w, h, self.max_side))
-        mesh = landmarks.detect(scaled)
+        with quiet_native_stderr():
+            mesh = landmarks.detect(scaled)
         if mesh is None:
             raise NoFaceError(f"no face found in {label}: the fom animator needs a clearly visible, roughly "
                               "frontal face (or use the builtin animator)")
