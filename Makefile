@@ -7,7 +7,7 @@ install:
 	@bash scripts/install.sh
 
 install-test:
-	@WITH_BROWSER=1 WITH_PIPER=1 WITH_RAY=1 bash scripts/install.sh
+	@WITH_BROWSER=1 WITH_PIPER=1 WITH_RAY=1 WITH_ONNX=1 bash scripts/install.sh
 
 demo: install
 	$(PY) run_story.py data/stories/demo.md

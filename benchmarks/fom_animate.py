@@ -1,11 +1,13 @@
 """FOM animation speed: the batched, source-cached FomAnimator vs a per-frame loop written like the
-original `make_animation` (kp detector + normalize_kp + full generator per frame, batch 1, nothing cached).
+original `make_animation` (kp detector + normalize_kp + full generator per frame, batch 1, nothing cached),
+and the same model exported with `fom export` run by onnxruntime (fp32, and fp16 where it runs).
 
 Full vox-256 size with seeded random weights, 256x256 frames. Both run in this process on the same
 inputs; outputs are compared; the ratio, achieved GFLOP/s and (in child processes) peak memory for a long
 vs a short clip are printed. Runs on CUDA when present (batched there too), else CPU.
 
     python benchmarks/fom_animate.py [--frames 32] [--batch-sizes 1,8] [--memory-frames 512 --memory-base 64]
+                                     [--no-onnx]
 """
 from __future__ import annotations
 
@@ -105,6 +107,27 @@ def memory_child(n: int, batch_size: int, device: torch.device) -> None:
     print(json.dumps({"frames": count, "peak_bytes": peak}))
 
 
+def onnx_animators(kp_detector, generator, tmp: Path, device: torch.device) -> dict[str, object]:
+    """The models exported by `fom export` (fp32 and fp16) and loaded on onnxruntime; {} without it."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        print("onnxruntime not installed: no onnxruntime rows (pip install -r requirements-onnx.txt)")
+        return {}
+    from deepstory.fom_export import export_models
+    from modules.fom.onnx_animator import OnnxFomAnimator
+    checkpoint = tmp / "random-vox.pth.tar"
+    torch.save({"generator": generator.state_dict(), "kp_detector": kp_detector.state_dict()}, checkpoint)
+    out: dict[str, object] = {}
+    for label, fp16 in (("fp32", False), ("fp16", True)):
+        try:
+            export_models(CONFIG, checkpoint, tmp / label, fp16=fp16, progress=False)
+            out[label] = OnnxFomAnimator(tmp / label, device.type).load()
+        except Exception as exc:  # noqa: BLE001 - report what this runtime cannot do and go on
+            print(f"onnxruntime {label}: not run here ({str(exc).splitlines()[0][:160]})")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=32)
@@ -113,6 +136,7 @@ def main() -> None:
     ap.add_argument("--memory-base", type=int, default=64)
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--device", default=None)
+    ap.add_argument("--no-onnx", action="store_true", help="skip the onnxruntime rows")
     ap.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -139,6 +163,14 @@ def main() -> None:
     for bs in sizes:
         list(animator.predictions(source, frames[:bs], batch_size=bs))
 
+    import tempfile
+    tmp = tempfile.TemporaryDirectory(prefix="fom-onnx-bench-")
+    onnx = {} if args.no_onnx else onnx_animators(kp_detector, generator, Path(tmp.name), device)
+    for runner in onnx.values():
+        list(runner.predictions(source, frames[:sizes[-1]], batch_size=sizes[-1]))
+    onnx_out: dict[str, list[np.ndarray]] = {k: [] for k in onnx}
+    t_onnx = {k: 0.0 for k in onnx}
+
     # Interleave the runs in chunks of 8 frames so that load changes on a shared machine hit all alike.
     # Every chunk takes kp_driving_initial from frame 0, so the outputs equal one run over the whole clip;
     # each chunk costs every run one extra kp-detector call for it.
@@ -160,6 +192,11 @@ def main() -> None:
                                                                driving_initial=frames[0])]
             sync(device)
             t_fast[bs] += time.perf_counter() - t0
+        for label, runner in onnx.items():
+            t0 = time.perf_counter()
+            onnx_out[label] += list(runner.predictions(source, frames[start:start + chunk], batch_size=sizes[-1],
+                                                       driving_initial=frames[0]))
+            t_onnx[label] += time.perf_counter() - t0
 
     n = args.frames
     want = torch.cat(ref)
@@ -177,6 +214,11 @@ def main() -> None:
         print(f"FomAnimator bs {bs:<3d}  : {t_fast[bs] / n:.3f} s/frame  {n / t_fast[bs]:6.2f} frames/s  "
               f"{g_frame:.1f} GFLOP/frame + {g_src:.1f} once  {(g_frame * n + g_src) / t_fast[bs]:6.1f} GFLOP/s  "
               f"speed-up {t_ref / t_fast[bs]:.2f}x  max |animator - loop| = {diff:.2e}")
+    for label in onnx:
+        diff = float(np.abs(np.concatenate(onnx_out[label]) - want.numpy()).max())
+        print(f"onnxruntime {label} bs {sizes[-1]:<3d}: {t_onnx[label] / n:.3f} s/frame  {n / t_onnx[label]:6.2f} "
+              f"frames/s  speed-up {t_ref / t_onnx[label]:.2f}x  max |onnxruntime - loop| = {diff:.2e}")
+    tmp.cleanup()
 
     if not args.skip_memory:
         peaks = {}

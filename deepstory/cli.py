@@ -19,7 +19,7 @@ python run_story.py STORY.md [-o OUT_DIR] [--animator builtin|fom|still] [--chec
        python run_story.py animate --portrait IMAGE --driving VIDEO -o OUT.mp4 [--animator builtin|fom] ...
        python run_story.py serve [--host 127.0.0.1] [--port 5000]
        python run_story.py voices
-       python run_story.py fom train|reconstruct ..."""
+       python run_story.py fom train|reconstruct|export ..."""
 COMMANDS = ("animate", "voices", "fom")
 
 
@@ -133,6 +133,9 @@ def _animate_parser() -> argparse.ArgumentParser:
                      help="FOM checkpoint (default: data/checkpoints/vox-cpk.pth.tar)")
     fom.add_argument("--batch-size", type=int, metavar="N", help="frames per batch (default: 2 on CPU, 8 on GPU)")
     fom.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available")
+    fom.add_argument("--backend", choices=("torch", "onnxruntime"), default="torch",
+                     help="run the model with torch (config + checkpoint, default) or onnxruntime (--onnx-dir)")
+    fom.add_argument("--onnx-dir", metavar="DIR", help="the folder `run_story.py fom export --out DIR` wrote")
     return p
 
 
@@ -149,8 +152,10 @@ def _check_animate_args(p: argparse.ArgumentParser, args: argparse.Namespace) ->
         if args.transcript or args.no_transcribe or args.sda_checkpoint:
             p.error("--transcript, --no-transcribe and --sda-checkpoint go with --audio, not --driving")
     if args.animator != "fom" and (args.fom_config or args.fom_checkpoint or args.batch_size is not None
-                                   or args.device):
-        p.error("--fom-config, --fom-checkpoint, --batch-size and --device need --animator fom")
+                                   or args.device or args.backend != "torch" or args.onnx_dir):
+        p.error("--fom-config, --fom-checkpoint, --batch-size, --device, --backend and --onnx-dir need --animator fom")
+    if (args.backend == "onnxruntime") != bool(args.onnx_dir):
+        p.error("--backend onnxruntime and --onnx-dir DIR go together")
     if args.batch_size is not None and not 1 <= args.batch_size <= 256:
         p.error("--batch-size must be between 1 and 256")
     if args.max_side < 64:
@@ -159,8 +164,8 @@ def _check_animate_args(p: argparse.ArgumentParser, args: argparse.Namespace) ->
 
 def _fom_settings(args: argparse.Namespace) -> FomSettings:
     """The typed `fom:` settings the animate options give (paths resolved where the command runs)."""
-    given = {"config": args.fom_config, "checkpoint": args.fom_checkpoint}
-    return FomSettings(**{k: str(Path(v).resolve()) for k, v in given.items() if v})
+    given = {"config": args.fom_config, "checkpoint": args.fom_checkpoint, "onnx_dir": args.onnx_dir}
+    return FomSettings(backend=args.backend, **{k: str(Path(v).resolve()) for k, v in given.items() if v})
 
 
 def _animate(argv: list[str]) -> int:

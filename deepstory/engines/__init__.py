@@ -44,8 +44,14 @@ def make_fom_engine(fom: FomSettings | None, *, max_side: int, base_dir: Path = 
     """The FOM animator from typed `fom:` settings (`batch_size` here overrides the settings')."""
     from .fom import FomEngine
     f = fom or FomSettings()
+    onnx_dir = None
+    if f.backend == "onnxruntime":
+        onnx_dir = f.onnx_path(base_dir)
+        if onnx_dir is None:
+            raise EngineError("fom backend onnxruntime needs onnx_dir: the folder `run_story.py fom export "
+                              "--out DIR` wrote (fom: {backend: onnxruntime, onnx_dir: DIR})")
     return FomEngine(f.config_path(base_dir), f.checkpoint_path(base_dir), device=device, max_side=max_side,
-                     batch_size=batch_size or f.batch_size, crop_scale=f.crop_scale)
+                     batch_size=batch_size or f.batch_size, crop_scale=f.crop_scale, onnx_dir=onnx_dir)
 
 
 def make_driver(name: str, *, sda: SdaSettings | None = None, base_dir: Path = PATHS.repo) -> Driver:

@@ -16,9 +16,10 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from modules import landmarks
-from modules.errors import NoFaceError
+from modules.errors import CheckpointError, NoFaceError
 from modules.facecrop import Crop, feather_mask, paste, square_around
 from modules.fom import FomAnimator, fit_geometry
+from modules.fom.onnx_animator import OnnxFomAnimator
 
 from ..cache import file_identity
 from ..native_stderr import quiet_native_stderr
@@ -86,13 +87,22 @@ class FomEngine(Animator):
 
     def __init__(self, config_path: str | os.PathLike = DEFAULT_CONFIG,
                  checkpoint_path: str | os.PathLike = DEFAULT_CHECKPOINT, device: Any = None,
-                 batch_size: int | None = None, max_side: int = 1024, crop_scale: float = 1.8):
+                 batch_size: int | None = None, max_side: int = 1024, crop_scale: float = 1.8,
+                 onnx_dir: str | os.PathLike | None = None):
         self.config_path = Path(config_path)
         self.checkpoint_path = Path(checkpoint_path)
-        if not self.config_path.is_file():
+        # With an ONNX export (`fom export`) onnxruntime runs the model and the config/checkpoint are not read.
+        self.onnx_dir = Path(onnx_dir) if onnx_dir is not None else None
+        if self.onnx_dir is not None:
+            from modules.fom.onnx_animator import read_description
+            try:
+                read_description(self.onnx_dir)
+            except CheckpointError as exc:
+                raise EngineError(str(exc)) from None
+        elif not self.config_path.is_file():
             raise EngineError(f"FOM config not found: {self.config_path} (the project ships data/fom/vox-256.yaml "
                               "and data/fom/vox-adv-256.yaml)")
-        if not self.checkpoint_path.is_file():
+        elif not self.checkpoint_path.is_file():
             raise EngineError(f"FOM checkpoint not found: {self.checkpoint_path}. {CHECKPOINT_HELP}")
         self.device = device
         self.batch_size = batch_size
@@ -101,6 +111,11 @@ class FomEngine(Animator):
         self._animator: FomAnimator | None = None
 
     def cache_key(self) -> dict[str, Any]:
+        if self.onnx_dir is not None:
+            from modules.fom.onnx_animator import DESCRIPTION
+            files = sorted(p for p in self.onnx_dir.iterdir() if p.suffix == ".onnx" or p.name == DESCRIPTION)
+            return {"onnx": {p.name: file_identity(p) for p in files}, "max_side": self.max_side,
+                    "crop_scale": self.crop_scale}
         return {"config": file_identity(self.config_path), "checkpoint": file_identity(self.checkpoint_path),
                 "max_side": self.max_side, "crop_scale": self.crop_scale}
 
@@ -113,13 +128,17 @@ class FomEngine(Animator):
             self._animator.__exit__(*exc)
             self._animator = None
 
-    def animator(self) -> FomAnimator:
+    def animator(self) -> "FomAnimator | OnnxFomAnimator":
         """The loaded model (loaded on first use)."""
         return self._loaded()
 
-    def _loaded(self) -> FomAnimator:
+    def _loaded(self) -> "FomAnimator | OnnxFomAnimator":
         if self._animator is None:
-            self._animator = FomAnimator(self.config_path, self.checkpoint_path, self.device).__enter__()
+            if self.onnx_dir is not None:
+                from modules.fom.onnx_animator import OnnxFomAnimator
+                self._animator = OnnxFomAnimator(self.onnx_dir, self.device).__enter__()
+            else:
+                self._animator = FomAnimator(self.config_path, self.checkpoint_path, self.device).__enter__()
         return self._animator
 
     def speaker(self, portrait: np.ndarray, *, label: str = "portrait") -> FomSession:

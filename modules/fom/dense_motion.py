@@ -25,6 +25,13 @@ class MotionSource:
     identity: torch.Tensor       # (h, w, 2) coordinate grid
 
 
+def inverse_2x2(m: torch.Tensor) -> torch.Tensor:
+    """Inverse of (..., 2, 2) matrices by the adjugate over the determinant."""
+    a, b, c, d = m[..., 0, 0], m[..., 0, 1], m[..., 1, 0], m[..., 1, 1]
+    det = a * d - b * c
+    return torch.stack([torch.stack([d, -b], -1), torch.stack([-c, a], -1)], -2) / det[..., None, None]
+
+
 class DenseMotionNetwork(nn.Module):
     """State-dict names as the original: `hourglass.*`, `mask.*`, `occlusion.*`, `down.weight`."""
 
@@ -47,6 +54,8 @@ class DenseMotionNetwork(nn.Module):
             self.down = AntiAliasInterpolation2d(num_channels, scale_factor)
         # Inference-only replacement for both heads at once (set by modules.fom.fused; never saved).
         self.fused_heads: nn.Module | None = None
+        # Invert the 2x2 driving jacobians in closed form (ONNX has no matrix inverse; set by the export).
+        self.closed_form_inverse = False
 
     def prepare_source(self, source_image: torch.Tensor, kp_source: dict[str, torch.Tensor]) -> MotionSource:
         image = self.down(source_image) if self.scale_factor != 1 else source_image
@@ -63,7 +72,9 @@ class DenseMotionNetwork(nn.Module):
         h, w = src.identity.shape[:2]
         z = src.identity.view(1, 1, h, w, 2) - value.view(b, k, 1, 1, 2)
         if "jacobian" in kp_driving:
-            jac = torch.matmul(src.kp_jacobian, torch.inverse(kp_driving["jacobian"]))   # (B, K, 2, 2)
+            jd = kp_driving["jacobian"]
+            inv = inverse_2x2(jd) if self.closed_form_inverse else torch.inverse(jd)
+            jac = torch.matmul(src.kp_jacobian, inv)                                    # (B, K, 2, 2)
             # Same contraction as the original's per-pixel matmul: out_i = sum_j J_ij z_j.
             z = torch.matmul(jac.view(b, k, 1, 1, 2, 2), z.unsqueeze(-1)).squeeze(-1)
         moved = z + src.kp_value.view(-1, k, 1, 1, 2)
