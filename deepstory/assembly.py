@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import framing
+from . import framing, transitions
 from .cache import StageCache, atomic_write_text, stage_key
 from .captions import hold_cues
 from .cast import Cast
@@ -60,23 +60,32 @@ class FrameJob:
     frame: framing.ClipFrame
     burn: tuple[tuple[float, float, str], ...]   # captions inside the clip, clip-local seconds
     key: str                                     # cache key of the framed clip ("" = the animated clip as is)
+    edges: tuple[transitions.Edge, ...] = ()     # dissolves into / out of the neighbour clips
 
 
 def frame_job(task: ClipTask, cache: StageCache, frame: framing.ClipFrame,
-              burn: tuple[tuple[float, float, str], ...]) -> FrameJob:
-    """Framed copies are cached apart from the animation: changing the framing never re-animates."""
+              burn: tuple[tuple[float, float, str], ...], edges: tuple[transitions.Edge, ...] = ()) -> FrameJob:
+    """Framed copies are cached apart from the animation: changing the framing or the transition never
+    re-animates."""
     clip = cache.path("animate", task.animate_key, ".mp4")
-    if frame.mode == "fit" and not burn and video_size(clip) == frame.size:
+    if frame.mode == "fit" and not burn and not edges and video_size(clip) == frame.size:
         return FrameJob(task, frame, burn, "")
     inputs = {"animate": task.animate_key, "frame": frame.key(), "version": FIT_VERSION, "encoder": encoder_id()}
     if burn:
         inputs["captions"] = [[round(a, 4), round(b, 4), t] for a, b, t in burn]
-    return FrameJob(task, frame, burn, stage_key("fit", inputs))
+    if edges:
+        inputs["dissolve"] = [e.key() for e in edges]
+    job = FrameJob(task, frame, burn, stage_key("fit", inputs), edges)
+    if edges and not cache.has("fit", job.key, ".mp4"):          # to be framed: load the neighbour pictures
+        job = FrameJob(task, frame, burn, job.key, transitions.with_pictures(edges, cache))
+    return job
 
 
 def frame_clip(job: FrameJob, src: Path, dst: Path, cancel: Callable[[], bool] | None = None) -> Path:
     """Read the animated clip `src`, frame (and caption) each picture, encode into `dst`."""
     frames = (job.frame.apply(f) for f in cancellable(read_frames(src), cancel))
+    if job.edges:
+        frames = transitions.dissolve(frames, job.task.n_frames, job.edges)
     if job.burn:
         from .captions import CaptionPainter, caption_at
         painter = CaptionPainter(job.frame.size)
@@ -114,7 +123,8 @@ def frame_jobs(story: Story, tasks: list[ClipTask], cues: list[Cue], clips: list
         t0, t1 = starts[t.id], starts[t.id] + t.duration
         return tuple((max(c.start, t0) - t0, min(c.end, t1) - t0, c.text) for c in cues
                      if c.end > t0 and c.start < t1)
-    return [frame_job(t, cache, frames_of[t.speaker], burned(t)) for t in tasks]
+    edges = transitions.plan_edges(story.transition, tasks, frames_of)
+    return [frame_job(t, cache, frames_of[t.speaker], burned(t), e) for t, e in zip(tasks, edges)]
 
 
 def assemble_story(story: Story, tasks: list[ClipTask], jobs: list[FrameJob], cues: list[Cue], clips: list[dict],

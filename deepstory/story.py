@@ -32,7 +32,8 @@ _NAME = r"[^\W\d_][\w .'’-]{0,39}?"
 _PIPE_LINE = re.compile(rf"^\s*({_NAME})\s*\|\s*(.*)$")
 _COLON_LINE = re.compile(rf"^\s*({_NAME})\s*:\s+(.*)$|^\s*({_NAME})\s*:$")
 _TOP_KEYS = {"title", "default_speaker", "speakers", "animator", "driver", "fps", "seed", "max_side",
-             "fom", "sda", "builtin", "no_face", "aspect", "framing", "captions"}
+             "fom", "sda", "builtin", "no_face", "aspect", "framing", "captions",
+             "transition", "layout"}
 ASPECTS = ("16:9", "9:16", "1:1", "4:3", "3:4", "source")
 FRAMINGS = ("fill", "fit", "blur")
 _SPEAKER_KEYS = {"voice", "portrait", "rate", "pitch", "speed", "gender"}
@@ -75,6 +76,8 @@ class Story:
     aspect: str = "16:9"             # the story frame's shape (deepstory/framing.py), or "source"
     framing: str = "fill"            # fill | fit | blur: how each portrait's clip fills that frame
     captions: str = "off"            # "burn": subtitles drawn into the video as well
+    transition: str = "cut"          # cut | dissolve: how one clip gives way to the next (deepstory/transitions.py)
+    layout: str = "single"           # single | duo: two-speaker scenes side by side (deepstory/duo.py)
     fom: FomSettings = field(default_factory=FomSettings)            # `fom:` front matter
     sda: SdaSettings = field(default_factory=SdaSettings)            # `sda:` front matter
     builtin: BuiltinSettings = field(default_factory=BuiltinSettings)  # `builtin:` front matter
@@ -241,6 +244,8 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
     if meta.get("captions") is False:
         meta["captions"] = "off"                                # YAML 1.1 reads a bare `off` as false
     captions = choice("captions", ("off", "burn"), "off")
+    transition = choice("transition", ("cut", "dissolve"), "cut")
+    layout = choice("layout", ("single", "duo"), "single")
     numbers = {key: setting(lambda k=key, d=d, lo=lo, hi=hi: _int(meta, k, d, lo, hi), d)
                for key, d, lo, hi in (("fps", 25, 1, 60), ("seed", 0, 0, 2**31 - 1), ("max_side", 1024, 64, 4096))}
     title = meta.get("title")
@@ -278,7 +283,7 @@ def parse_story(text: str, *, name: str = "story", base_dir: Path | str | None =
         speakers=speakers, lines=lines, animator=animator, driver=driver,
         fps=numbers["fps"], seed=numbers["seed"], max_side=numbers["max_side"], no_face=no_face, aspect=aspect,
         framing=framing,
-        captions=captions,
+        captions=captions, transition=transition, layout=layout,
         fom=engines["fom"], sda=engines["sda"], builtin=engines["builtin"], base_dir=base,
     )
 
