@@ -8,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import duo as duo_layout
 from . import framing, transitions
 from .cache import StageCache, atomic_write_text, stage_key
 from .captions import hold_cues
@@ -61,36 +62,49 @@ class FrameJob:
     burn: tuple[tuple[float, float, str], ...]   # captions inside the clip, clip-local seconds
     key: str                                     # cache key of the framed clip ("" = the animated clip as is)
     edges: tuple[transitions.Edge, ...] = ()     # dissolves into / out of the neighbour clips
+    duo: duo_layout.Duo | None = None            # layout duo: `frame` fills the speaker's half, the listener idles
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The framed clip's (w, h): the story frame."""
+        return self.duo.size if self.duo is not None else self.frame.size
 
 
 def frame_job(task: ClipTask, cache: StageCache, frame: framing.ClipFrame,
-              burn: tuple[tuple[float, float, str], ...], edges: tuple[transitions.Edge, ...] = ()) -> FrameJob:
-    """Framed copies are cached apart from the animation: changing the framing or the transition never
-    re-animates."""
+              burn: tuple[tuple[float, float, str], ...], edges: tuple[transitions.Edge, ...] = (),
+              duo: duo_layout.Duo | None = None) -> FrameJob:
+    """Framed copies are cached apart from the animation: changing the framing, the transition or the
+    layout never re-animates."""
     clip = cache.path("animate", task.animate_key, ".mp4")
-    if frame.mode == "fit" and not burn and not edges and video_size(clip) == frame.size:
+    if frame.mode == "fit" and not burn and not edges and duo is None and video_size(clip) == frame.size:
         return FrameJob(task, frame, burn, "")
     inputs = {"animate": task.animate_key, "frame": frame.key(), "version": FIT_VERSION, "encoder": encoder_id()}
     if burn:
         inputs["captions"] = [[round(a, 4), round(b, 4), t] for a, b, t in burn]
     if edges:
         inputs["dissolve"] = [e.key() for e in edges]
-    job = FrameJob(task, frame, burn, stage_key("fit", inputs), edges)
+    if duo is not None:
+        inputs["duo"] = duo.key()
+    job = FrameJob(task, frame, burn, stage_key("fit", inputs), edges, duo)
     if edges and not cache.has("fit", job.key, ".mp4"):          # to be framed: load the neighbour pictures
-        job = FrameJob(task, frame, burn, job.key, transitions.with_pictures(edges, cache))
+        job = FrameJob(task, frame, burn, job.key, transitions.with_pictures(edges, cache), duo)
     return job
 
 
 def frame_clip(job: FrameJob, src: Path, dst: Path, cancel: Callable[[], bool] | None = None) -> Path:
     """Read the animated clip `src`, frame (and caption) each picture, encode into `dst`."""
-    frames = (job.frame.apply(f) for f in cancellable(read_frames(src), cancel))
+    frames = cancellable(read_frames(src), cancel)
+    if job.duo is not None:
+        frames = duo_layout.compose(frames, job.duo, job.frame, job.task.n_frames, job.task.fps)
+    else:
+        frames = (job.frame.apply(f) for f in frames)
     if job.edges:
         frames = transitions.dissolve(frames, job.task.n_frames, job.edges)
     if job.burn:
         from .captions import CaptionPainter, caption_at
-        painter = CaptionPainter(job.frame.size)
+        painter = CaptionPainter(job.size)
         frames = (painter.paint(f, caption_at(job.burn, (i + 0.5) / job.task.fps)) for i, f in enumerate(frames))
-    encode_clip(frames, dst, job.task.fps, job.frame.size, expected=job.task.n_frames)
+    encode_clip(frames, dst, job.task.fps, job.size, expected=job.task.n_frames)
     return dst
 
 
@@ -112,8 +126,28 @@ def story_cues(story: Story, tasks: list[ClipTask]) -> tuple[list[Cue], list[dic
     return hold_cues(cues, duration), clips, duration
 
 
+def duo_plans(story: Story, tasks: list[ClipTask], cast: Cast, frames_of: dict[str, framing.ClipFrame]
+              ) -> list[tuple[framing.ClipFrame, duo_layout.Duo] | None]:
+    """layout duo: per clip, how its speaker fills its half and who idles in the other; None: a single shot."""
+    if story.layout != "duo":
+        return [None] * len(tasks)
+    size = next(iter(frames_of.values())).size
+    halves = frame_plans(story, cast, duo_layout.half_size(size))
+    out: list[tuple[framing.ClipFrame, duo_layout.Duo] | None] = []
+    for t, scene in zip(tasks, duo_layout.scenes([t.speaker for t in tasks])):
+        if scene is None:
+            out.append(None)
+            continue
+        other = scene[1] if t.speaker == scene[0] else scene[0]
+        portrait = cast.portraits[other]
+        listener = duo_layout.Listener(portrait.digest, halves[other], (t.seed + 1) & 0x7FFFFFFF, story.max_side,
+                                       story.builtin.flow_res, story.builtin.mouth, portrait.image)
+        out.append((halves[t.speaker], duo_layout.Duo(t.speaker == scene[0], size, listener)))
+    return out
+
+
 def frame_jobs(story: Story, tasks: list[ClipTask], cues: list[Cue], clips: list[dict], cache: StageCache,
-               frames_of: dict[str, framing.ClipFrame]) -> list[FrameJob]:
+               frames_of: dict[str, framing.ClipFrame], cast: Cast | None = None) -> list[FrameJob]:
     starts = {c["id"]: c["start"] for c in clips}
 
     def burned(t: ClipTask) -> tuple[tuple[float, float, str], ...]:
@@ -123,8 +157,11 @@ def frame_jobs(story: Story, tasks: list[ClipTask], cues: list[Cue], clips: list
         t0, t1 = starts[t.id], starts[t.id] + t.duration
         return tuple((max(c.start, t0) - t0, min(c.end, t1) - t0, c.text) for c in cues
                      if c.end > t0 and c.start < t1)
-    edges = transitions.plan_edges(story.transition, tasks, frames_of)
-    return [frame_job(t, cache, frames_of[t.speaker], burned(t), e) for t, e in zip(tasks, edges)]
+    duos = duo_plans(story, tasks, cast, frames_of) if cast is not None else [None] * len(tasks)
+    # dissolves between single shots; a duo scene's clips follow each other (and come and go) with cuts
+    edges = transitions.plan_edges(story.transition, tasks, frames_of, {i for i, d in enumerate(duos) if d})
+    return [frame_job(t, cache, d[0] if d else frames_of[t.speaker], burned(t), e, d[1] if d else None)
+            for t, e, d in zip(tasks, edges, duos)]
 
 
 def assemble_story(story: Story, tasks: list[ClipTask], jobs: list[FrameJob], cues: list[Cue], clips: list[dict],

@@ -139,7 +139,8 @@ def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Re
             executor.animate_all(engines, tasks, cast, cache, reporter, cancel)
         cues, clips, duration = story_cues(story, tasks)
         with _timed(timings, "frame"):
-            jobs = frame_jobs(story, tasks, cues, clips, cache, frame_plans(story, cast, story_frame_size(story, cast)))
+            jobs = frame_jobs(story, tasks, cues, clips, cache, frame_plans(story, cast, story_frame_size(story, cast)),
+                              cast)
             executor.frame_all(jobs, cache, reporter, cancel)
     finally:
         executor.close()

@@ -44,12 +44,16 @@ class Edge:
         return (j + 1) / total if j >= 0 else 0.0
 
 
-def plan_edges(transition: str, tasks: list, frames_of: dict[str, ClipFrame]) -> list[tuple[Edge, ...]]:
-    """The dissolve edges of each clip (none for `cut`), in story order."""
+def plan_edges(transition: str, tasks: list, frames_of: dict[str, ClipFrame], cuts_only: set[int] = frozenset()
+               ) -> list[tuple[Edge, ...]]:
+    """The dissolve edges of each clip (none for `cut`), in story order; clips in `cuts_only` get none
+    (side-by-side duo clips: their neighbour picture is not one speaker's frame)."""
     edges: list[list[Edge]] = [[] for _ in tasks]
     if transition != "dissolve":
         return [() for _ in tasks]
     for a, (left, right) in enumerate(zip(tasks, tasks[1:])):
+        if a in cuts_only or a + 1 in cuts_only:
+            continue
         half = min(DISSOLVE_FRAMES // 2, left.n_frames // 2, right.n_frames // 2)
         if half < 1:
             continue
