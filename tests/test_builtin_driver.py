@@ -81,7 +81,7 @@ def test_audio_fallback_follows_speech_and_shuts_in_silence():
     assert VisemeDriver().drive(silent)[:, OPEN].max() == 0.0
 
 
-def test_blinks_every_two_to_six_seconds_for_about_120_ms():
+def test_blinks_every_two_to_six_seconds_closing_fast_and_reopening_in_100_to_250_ms():
     rng = np.random.default_rng(123)
     track = blinks(60 * FPS, FPS, rng)
     shut = track > 0.5
@@ -92,6 +92,12 @@ def test_blinks_every_two_to_six_seconds_for_about_120_ms():
     lengths = [np.argmin(shut[s:]) for s in starts]
     assert all(1 <= n <= 4 for n in lengths)                                 # 40-160 ms at 25 fps
     assert all(track[s:s + 4].max() > 0.95 for s in starts)                 # the lids really shut
+    for s in starts:                                                        # from shut to open again
+        peak = s + int(np.argmax(track[s:s + 4]))
+        before = peak - int(np.argmax(track[peak::-1] < 0.05))
+        after = peak + int(np.argmax(track[peak:] < 0.05))
+        assert 100 <= (after - peak) * 1000 / FPS <= 250                     # reopening
+        assert (peak - before) < (after - peak)                             # closing is the faster half
 
 
 def test_head_sway_is_slow_and_a_few_degrees():

@@ -59,14 +59,14 @@ class VisemeDriver(Driver):
     version = "1"
     motion_kind = "visemes"
 
-    def __init__(self, *, blink_gap: tuple[float, float] = (2.0, 6.0), blink_s: float = 0.12,
+    def __init__(self, *, blink_gap: tuple[float, float] = (2.0, 6.0), blink_s: float = 0.2,
                  sway_deg: tuple[float, float, float] = (2.0, 1.2, 1.0), nod_deg: float = 0.8):
         self.blink_gap, self.blink_s = tuple(blink_gap), float(blink_s)
         self.sway_deg, self.nod_deg = tuple(sway_deg), float(nod_deg)
 
     def cache_key(self) -> dict[str, Any]:
         return {"channels": list(CHANNELS), "blink_gap": list(self.blink_gap), "blink_s": self.blink_s,
-                "sway_deg": list(self.sway_deg), "nod_deg": self.nod_deg, "phrase_ends": 1}
+                "sway_deg": list(self.sway_deg), "nod_deg": self.nod_deg, "phrase_ends": 1, "blink_shape": 2}
 
     def drive(self, speech: ClipSpeech) -> np.ndarray:
         n, fps = speech.n_frames, float(speech.fps)

@@ -3,7 +3,7 @@
 Built from landmark-anchored local deformations, each a smooth 1-D profile in its feature's frame:
 whole-head rigid motion (rotation about the neck, small shifts for yaw/pitch) fading out at the face hull;
 the lower lip and jaw dropping, the upper lip lifting, the mouth corners spreading or pursing; upper lids
-sliding down over the eyes. The map is continuous: the gap between the parted lips samples the portrait's
+(the skin above each lid line mirrored down over the eye, shaded, with a lash line at its edge). The map is continuous: the gap between the parted lips samples the portrait's
 own (stretched) lip seam, and the painter then covers it with the mouth interior.
 """
 from __future__ import annotations
@@ -47,6 +47,8 @@ class Warp:
     box: tuple[int, int, int, int]
     paint_alpha: torch.Tensor
     paint_rgb: torch.Tensor
+    # the closing eyelids per eye box: [(box, cover, shade, lash alpha)], each (B, 1, h, w)
+    lids: list = None
 
 
 class WarpField:
@@ -75,7 +77,8 @@ class WarpField:
                       t(e.upper), t(e.lower)) for e in rig.eyes]
         self.pivot = t(rig.pivot)
         self.colours = {k: t(getattr(rig, k)).view(1, 3, 1, 1)
-                        for k in ("teeth_colour", "cavity_colour", "tongue_colour", "lip_colour")}
+                        for k in ("teeth_colour", "cavity_colour", "tongue_colour", "lip_colour", "lid_colour",
+                                  "lash_colour")}
         self.colours["crease_colour"] = t(rig.lip_colour * 0.55).view(1, 3, 1, 1)
         # the boxes get a margin for the head's own motion (a few degrees about the neck), and never
         # reach past where the face may move at all
@@ -169,16 +172,19 @@ class WarpField:
         act = self.jaw_active[y0:y1, x0:x1]
         delta = torch.stack([dx, dy], dim=1) * act
         alpha = alpha[:, None] * self.full_active[py0:py1, px0:px1]
-        eyes = []
-        for ey0, ey1, ex0, ex1 in self.eye_boxes:
+        lids, eyes = [], []
+        for box in self.eye_boxes:
+            ey0, ey1, ex0, ex1 = box
             qe = src[:, :, ey0:ey1, ex0:ex1]
-            edx, edy = self._eyes(p, qe[:, 0], qe[:, 1])
-            eyes.append(torch.stack([edx, edy], dim=1) * self.full_active[ey0:ey1, ex0:ex1])
+            act = self.full_active[ey0:ey1, ex0:ex1]
+            edx, edy, cover, shade, lash = self._eyes(p, qe[:, 0], qe[:, 1])
+            eyes.append(torch.stack([edx, edy], dim=1) * act)
+            lids.append((box, (cover * act)[:, None], (1 - (1 - shade) * act)[:, None], (lash * act)[:, None]))
         src = src.clone()
         src[:, :, y0:y1, x0:x1] += delta
         for (ey0, ey1, ex0, ex1), d in zip(self.eye_boxes, eyes):
             src[:, :, ey0:ey1, ex0:ex1] += d
-        return Warp(src.permute(0, 2, 3, 1), self.paint_box, alpha, rgb)
+        return Warp(src.permute(0, 2, 3, 1), self.paint_box, alpha, rgb, lids)
 
     def _mouth(self, p: torch.Tensor, qx: torch.Tensor, qy: torch.Tensor, sub: tuple[int, int, int, int]):
         """Backward displacement of lips/jaw/corners at points q, plus the mouth-interior layer over
@@ -242,11 +248,16 @@ class WarpField:
         return dx, dy, alpha, rgb
 
     def _eyes(self, p: torch.Tensor, qx: torch.Tensor, qy: torch.Tensor):
-        """Backward displacement of both eyelids at points q: the upper lid slides down to the lower
-        one, the skin above it stretching after it."""
+        """The closing upper lids at points q: (dx, dy) backward displacement, where the lid covers the eye,
+        a shading factor and the lash line's alpha (each (B, h, w)). The lid is the skin just above the lid line, mirrored down over the eye
+        (continuous at its top, the portrait's own texture and colour, no stretched lashes), darkened as it
+        curves in towards its edge, where the lash line is drawn."""
         blink = p[..., BLINK].clamp(0, 1)
         dx = torch.zeros_like(qx + blink)
         dy = torch.zeros_like(dx)
+        shade = torch.ones_like(dx)
+        lash = torch.zeros_like(dx)
+        covers = torch.zeros_like(dx)
         for origin, axis, normal, scale, upc, loc in self.eyes:
             ex, ey = qx - origin[0], qy - origin[1]
             ea = (ex * axis[0] + ey * axis[1]) / scale
@@ -254,19 +265,20 @@ class WarpField:
             eac = ea.clamp(-1, 1)
             up, lo = _poly(upc, eac), _poly(loc, eac)
             lo = torch.maximum(lo, up + 1e-3)
-            brow = up - 0.7          # the lid fold; the brow above it stays put
-            y1 = up + blink * (lo - up + 0.15)   # a little past the lower lid line: no sclera left
-            above = brow + (eb - brow) * (up - brow) / (y1 - brow)
-            inside = up + (eb - y1) * (lo - up) / (lo - y1).clamp(min=1e-3)
-            # past the lower lid line (end of a blink) the lower lid's own skin is pushed down a
-            # little, so its margin, not a strip of eye white, sits under the closed upper lid
-            skin = lo + 0.4
-            pushed = lo + (eb - y1) * (skin - lo) / (skin - y1).clamp(min=1e-3)
-            src = torch.where((eb >= brow) & (eb <= y1), above,
-                              torch.where((eb > y1) & (eb <= lo), inside,
-                                          torch.where((eb > y1) & (eb <= skin), pushed, eb)))
-            lw = 1 - _smoothstep((ea.abs() - 1.0) / 0.35)
-            deb = (src - eb) * lw * scale
+            px = 1.0 / scale                               # one pixel in eye units
+            edge = up + blink * (lo - up + 1.0 * px)      # the lid's edge: from the lid line to just past the lower lid
+            top = up - 0.10 - 2 * px                       # the lid layer starts here, above the open eye's lashes
+            cover = _smoothstep((edge - eb) / (1.2 * px) + 0.5) * (eb >= top).to(eb.dtype)
+            cover = cover * (1 - _smoothstep((ea.abs() - 0.92) / 0.18)) * _smoothstep(blink / 0.15)
+            mirrored = top - (eb - top) * 0.55            # skin above `top`, mirrored and a little compressed
+            deb = (mirrored - eb) * cover * scale
             dx = dx + deb * normal[0]
             dy = dy + deb * normal[1]
-        return dx, dy
+            depth = ((eb - top) / (edge - top).clamp(min=1e-3)).clamp(0, 1)
+            s = 1 - cover * (0.18 * depth ** 2 + 0.04 * eac * eac)
+            lw = max(0.09, 1.5 * px)
+            l_ = cover * (1 - _smoothstep((edge - eb) / lw)) * (1 - 0.5 * _smoothstep((ea.abs() - 0.7) / 0.3))
+            shade = torch.minimum(shade, s)
+            lash = torch.maximum(lash, l_)
+            covers = torch.maximum(covers, cover)
+        return dx, dy, covers, shade, lash

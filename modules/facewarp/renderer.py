@@ -19,6 +19,7 @@ from .motion import OPEN, ROUND, WIDE, check
 from .rig import build_rig
 
 CROP_SCALE = 1.8
+LUMA = torch.tensor([0.299, 0.587, 0.114])
 
 
 class FaceWarpRenderer:
@@ -61,6 +62,16 @@ class FaceWarpRenderer:
         y0, y1, x0, x1 = warp.box
         roi = img[:, :, y0:y1, x0:x1]
         img[:, :, y0:y1, x0:x1] = roi + (warp.paint_rgb - roi) * warp.paint_alpha
+        lid, lash = self.field.colours["lid_colour"], self.field.colours["lash_colour"]
+        lid_luma = float((lid.flatten() * LUMA.to(lid)).sum())
+        for (ey0, ey1, ex0, ex1), cover, shade, alpha in warp.lids or ():
+            roi = img[:, :, ey0:ey1, ex0:ex1]
+            # the mirrored skin may pick up something dark above the eye (a glasses rim, a brow, shadow):
+            # a lid is never much darker than the lid skin, so such pixels take the lid's colour instead
+            luma = (roi * LUMA.to(roi).view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
+            fix = cover * ((0.85 * lid_luma - luma) / (0.2 * lid_luma)).clamp(0, 1)
+            roi = (roi + (lid - roi) * fix) * shade
+            img[:, :, ey0:ey1, ex0:ex1] = roi + (lash - roi) * alpha
         out = (img * 255.0 + 0.5).clamp(0, 255).to(torch.uint8)
         return out.permute(0, 2, 3, 1).cpu().numpy()
 

@@ -7,7 +7,7 @@ contours are stored as polynomials b(a).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,9 @@ FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
 MOUTH_L, MOUTH_R, NOSE_BASE, CHIN, FOREHEAD = 61, 291, 2, 152, 10
 JAW_L, JAW_R = 172, 397
 CHEEKS = [50, 280, 101, 330]
+# the skin above each upper lid: the ring just above the lid line and the next one up (towards the brow)
+LID_SKIN = (([247, 30, 29, 27, 28, 56, 190], [113, 225, 224, 223, 222, 221, 189]),
+            ([467, 260, 259, 257, 258, 286, 414], [342, 445, 444, 443, 442, 441, 413]))
 POLY_DEG = 4
 
 
@@ -65,6 +68,9 @@ class FaceRig:
     cavity_colour: np.ndarray
     tongue_colour: np.ndarray
     grain: float = 0.0     # the skin's fine noise (std of its high-pass, 0..1 colour units), matched inside the mouth
+    # the upper lids' skin (RGB 0..1: a closed lid's colour) and the lash line along them
+    lid_colour: np.ndarray = field(default_factory=lambda: np.array([0.7, 0.55, 0.48]))
+    lash_colour: np.ndarray = field(default_factory=lambda: np.array([0.2, 0.15, 0.13]))
 
 
 def _frame(left: np.ndarray, right: np.ndarray, down_hint: np.ndarray) -> Frame2D:
@@ -116,7 +122,7 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
 
 
 def _colours(image: np.ndarray, mesh: np.ndarray, rig_mouth: Frame2D, gap_px: float
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     lips = np.concatenate([_polygon_pixels(image, np.concatenate([mesh[LIP_OUTER_UP], mesh[LIP_INNER_UP][::-1]])),
                            _polygon_pixels(image, np.concatenate([mesh[LIP_OUTER_LO], mesh[LIP_INNER_LO][::-1]]))])
     lip = np.median(lips, axis=0) if len(lips) else np.array([0.6, 0.35, 0.35])
@@ -146,7 +152,27 @@ def _colours(image: np.ndarray, mesh: np.ndarray, rig_mouth: Frame2D, gap_px: fl
     # a dark, warm cavity and a tongue of the lips' hue, as bright as the portrait's light allows
     cavity = np.clip(lip * 0.22 + np.array([0.015, 0.0, 0.0]), 0, 1)
     tongue = np.clip(0.6 * lip + 0.4 * np.array([0.78, 0.42, 0.42]) * _luma(lip) / 0.45, 0, 1) * 0.8
-    return lip, teeth, cavity, tongue
+    return lip, teeth, cavity, tongue, skin
+
+
+def _lid_colours(image: np.ndarray, mesh: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The skin above the upper lids (median, pulled a little towards the cheek skin: glasses' rims or make-up
+    there must not colour a closed lid) and the lash line (the darker part of the upper lid line)."""
+    lids, lash = [], []
+    for (ring, upper), (lid_line, _) in zip(LID_SKIN, (EYE_A, EYE_B)):
+        lids.append(_polygon_pixels(image, np.concatenate([mesh[ring], mesh[upper][::-1]])))
+        line = np.round(mesh[lid_line]).astype(int)
+        h, w = image.shape[:2]
+        pts = image[np.clip(line[:, 1], 0, h - 1), np.clip(line[:, 0], 0, w - 1)].astype(np.float64) / 255
+        lash.append(pts)
+    lid_px = np.concatenate(lids)
+    lid = np.median(lid_px, axis=0) if len(lid_px) else skin
+    lid = 0.6 * lid + 0.4 * skin * 0.93
+    lash_px = np.concatenate(lash)
+    dark = lash_px[_luma(lash_px) <= np.percentile(_luma(lash_px), 40)]
+    lash_c = np.median(dark, axis=0) if len(dark) else lid * 0.35
+    lash_c = np.minimum(lash_c, lid * 0.55)            # a lash line is always darker than the lid
+    return lid, lash_c
 
 
 def _grain(image: np.ndarray, mesh: np.ndarray, radius: int) -> float:
@@ -179,7 +205,8 @@ def build_rig(image: np.ndarray, mesh: np.ndarray) -> FaceRig:
     jaw = mouth.to_local(mesh[[JAW_L, JAW_R]])
     centre = mesh[FACE_OVAL].mean(axis=0)
     gap_px = float(np.linalg.norm(mesh[14] - mesh[13]))
-    lip, teeth, cavity, tongue = _colours(image, mesh, mouth, gap_px)
+    lip, teeth, cavity, tongue, skin = _colours(image, mesh, mouth, gap_px)
+    lid, lash = _lid_colours(image, mesh, skin)
     return FaceRig(
         mouth=mouth, lip_upper=lip_up, lip_lower=lip_lo, inner_extent=inner_extent,
         nose_b=float(mouth.to_local(mesh[NOSE_BASE][None])[0, 1]),
@@ -189,4 +216,4 @@ def build_rig(image: np.ndarray, mesh: np.ndarray) -> FaceRig:
         hull_centre=centre, hull_radius=_hull_radius(mesh, centre),
         pivot=chin + down / max(face_h, 1e-6) * 0.35 * face_h,
         lip_colour=lip, teeth_colour=teeth, cavity_colour=cavity, tongue_colour=tongue,
-        grain=_grain(image, mesh, max(2, int(mouth.scale * 0.25))))
+        grain=_grain(image, mesh, max(2, int(mouth.scale * 0.25))), lid_colour=lid, lash_colour=lash)
