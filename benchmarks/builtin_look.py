@@ -27,7 +27,9 @@ POSES: dict[str, dict[str, float]] = {
     "wide open": {"open": 1.0},
     "round": {"open": 0.35, "round": 1.0, "wide": -0.6},
     "spread": {"open": 0.3, "wide": 1.0},
-    "pressed": {"open": 0.0},
+    "pressed m": {"open": 0.0, "press": 1.0},
+    "tuck f": {"open": 0.12, "tuck": 1.0, "wide": 0.1},
+    "tongue t": {"open": 0.3, "tongue": 1.0, "wide": 0.1},
     "blink": {"blink": 1.0},
 }
 

@@ -58,7 +58,7 @@ def test_viseme_track_is_linear_in_memory():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert track.shape == (n, 3) and np.isfinite(track).all()
+    assert track.shape == (n, 6) and np.isfinite(track).all()
     assert peak < 200e6
     # far into the clip the mouth still opens on the vowels and closes on each bilabial
     window = track[39_000:39_012, 0]

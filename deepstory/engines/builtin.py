@@ -14,7 +14,7 @@ from modules.errors import NoFaceError
 from modules.facewarp import CHANNELS, FaceWarpRenderer, blinks, sway, track_from_audio, track_from_phonemes
 from modules.facewarp.audio_track import frame_features, speech_gate
 from modules.facewarp.idle import phrase_ends
-from modules.facewarp.motion import BLINK, OPEN, PITCH, check
+from modules.facewarp.motion import BLINK, MOUTH, OPEN, PITCH, ROLL, YAW, check
 
 from ..cache import image_digest
 from ..native_stderr import quiet_native_stderr
@@ -41,9 +41,9 @@ def _transcript_track(speech: ClipSpeech, audio: np.ndarray, n: int, fps: float)
     rounding) follow the transcript's phonemes, and the lips meet on its m/b/p, which audio alone never
     does (it keeps them ~0.4 open there). The transcript says *that* a bilabial is there, the audio says
     *when*: the lips close on the quietest frame near it (a stop's closure is silent, a nasal is quieter)."""
-    mouth = track_from_audio(audio, speech.sample_rate, n, fps)
     shapes = track_from_phonemes(speech.phonemes, n, fps)
-    mouth[:, 1:] = shapes[:, 1:]
+    mouth = shapes.copy()
+    mouth[:, 0] = track_from_audio(audio, speech.sample_rate, n, fps)[:, 0]
     rms, _ = frame_features(audio, speech.sample_rate, n, fps)
     for p in speech.phonemes:
         if p.symbol.strip("'ˈˌ,") in BILABIALS:
@@ -66,7 +66,8 @@ class VisemeDriver(Driver):
 
     def cache_key(self) -> dict[str, Any]:
         return {"channels": list(CHANNELS), "blink_gap": list(self.blink_gap), "blink_s": self.blink_s,
-                "sway_deg": list(self.sway_deg), "nod_deg": self.nod_deg, "phrase_ends": 1, "blink_shape": 2}
+                "sway_deg": list(self.sway_deg), "nod_deg": self.nod_deg, "phrase_ends": 1, "blink_shape": 2,
+                "lip_shapes": 1}
 
     def drive(self, speech: ClipSpeech) -> np.ndarray:
         n, fps = speech.n_frames, float(speech.fps)
@@ -84,15 +85,16 @@ class VisemeDriver(Driver):
                 gate = convolve_same(gate.astype(float), np.ones(3)) > 0
                 mouth[~gate, 0] = 0.0
         else:
-            mouth = track_from_audio(audio, speech.sample_rate, n, fps)
-        motion[:, :3] = mouth
+            mouth = np.zeros((n, len(MOUTH)), np.float32)
+            mouth[:, :3] = track_from_audio(audio, speech.sample_rate, n, fps)
+        motion[:, list(MOUTH)] = mouth
         rng = np.random.default_rng(speech.seed)
         # phrase ends (the mouth shut for 0.3 s after speaking): a blink just after most, a small nod on each
         ends = phrase_ends(motion[:, OPEN] > 0.05, fps)
         extra = tuple((e + 2) / fps for e in ends if rng.random() < 0.7)
         motion[:, BLINK] = blinks(n, fps, rng, min_gap=self.blink_gap[0], max_gap=self.blink_gap[1],
                                   duration=self.blink_s, also_at=extra)
-        motion[:, BLINK + 1:] = sway(n, fps, rng, yaw_deg=self.sway_deg[0], pitch_deg=self.sway_deg[1],
+        motion[:, YAW:ROLL + 1] = sway(n, fps, rng, yaw_deg=self.sway_deg[0], pitch_deg=self.sway_deg[1],
                                      roll_deg=self.sway_deg[2])
         if n and self.nod_deg:
             # the head dips a little with the loudness of speech (slowly: a 0.5 s moving average)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .motion import BLINK, OPEN, PITCH, ROLL, ROUND, WIDE, YAW
+from .motion import BLINK, OPEN, PITCH, PRESS, ROLL, ROUND, TONGUE, TUCK, WIDE, YAW
 from . import interior
 from .rig import FaceRig
 
@@ -22,6 +22,9 @@ MAX_GAP = 0.22          # inner-lip gap at open=1, as a fraction of face height
 LOWER_SHARE = 0.8       # how much of an opening the lower lip/jaw takes (the rest lifts the upper lip)
 HULL_FADE = (0.92, 1.17)  # motion fades from full to none between these multiples of the face hull
 JAW_FADE = (1.0, 1.45)    # the same for the jaw's drop: the chin moves fully, the neck below it stretches
+LIP_THICKNESS = 0.3     # a lip's red, in half mouth widths: how far from the seam pressing / tucking acts
+PRESS_THIN = 1.4        # press = 1 samples lip pixels this much further from the seam: the red thins
+TUCK_LIFT = 0.14        # f/v: the upper lip lifts this far (half mouth widths) off the upper teeth
 
 
 def _smoothstep(x: torch.Tensor) -> torch.Tensor:
@@ -206,9 +209,12 @@ class WarpField:
         lens = (1 - (a_src / ai) ** 2).clamp(min=0.0) ** 0.6
         g0 = (lo0 - up0).clamp(min=0.0) * lens.clamp(max=1.0) ** 0.3
         opening = col(OPEN).clamp(0, 1.5) * (MAX_GAP * H / w)
+        press, tuck = col(PRESS).clamp(0, 1), col(TUCK).clamp(0, 1)
         gap = opening * lens * (1 - 0.3 * col(ROUND))
         delta = gap - g0
-        d_lo, d_up = LOWER_SHARE * delta, (1 - LOWER_SHARE) * delta
+        # f/v: the upper lip lifts off the upper teeth, the lower lip rides up to them instead of dropping
+        d_lo = LOWER_SHARE * delta * (1 - 0.7 * tuck)
+        d_up = (1 - LOWER_SHARE) * delta + TUCK_LIFT * tuck * lens
         up1, lo1 = up0 - d_up, lo0 + d_lo
         # below the lower lip the drop spreads from the lip's profile to the whole jaw by the chin
         d_jaw = LOWER_SHARE * opening
@@ -224,6 +230,12 @@ class WarpField:
         # inside the parted lips sample the portrait's own lip seam, so the map stays continuous
         b_src = torch.where(b >= lo1, b - f_low,
                             torch.where(b <= up1, b + f_up, up0 + v * (lo0 - up0)))
+        # pressed lips (m b p) roll their red in; a tucked lower lip (f v) too: sample further from the seam
+        seam_b = (up1 + lo1) / 2
+        k = PRESS_THIN * (press + 0.8 * tuck * (b > seam_b).to(b.dtype))
+        x = (b - seam_b) / LIP_THICKNESS
+        across = 1 - _smoothstep((a.abs() - 0.85) / 0.35)
+        b_src = b_src + k * (b - seam_b) * torch.exp(-x * x) * across
         da, db = (a_src - a) * w, (b_src - b) * w
         dx = da * self.m_axis[0] + db * self.m_normal[0]
         dy = da * self.m_axis[1] + db * self.m_normal[1]
@@ -235,14 +247,18 @@ class WarpField:
         gap_px = span * w
         lat = (a_src / (0.72 * ai)).clamp(-1.5, 1.5)
         C = self.colours
-        alpha, rgb = interior.paint(b, up1, lo1, a_src, w, ai, C, self.grain)
+        alpha, rgb = interior.paint(b, up1, lo1, a_src, w, ai, C, self.grain, tuck=tuck,
+                                    tip=col(TONGUE).clamp(0, 1))
         # lips pressed shut over a portrait's open mouth: draw the crease where they meet, so the
         # teeth squeezed out of the picture cannot show through as a bright seam
         g0s = g0[..., sy0:sy1, sx0:sx1]
         seam = ((b - (up1 + lo1) / 2).abs() * w)
         crease = (1 - _smoothstep(seam / 1.3)) * _smoothstep(g0s * w / 2.0 - 0.25) * \
             (1 - _smoothstep(gap_px / 1.5)) * (lat.abs() < 1.35).to(seam.dtype)
-        crease_a = 0.8 * crease
+        # pressed lips meet in a darker line
+        pressed = 0.45 * press * (1 - _smoothstep(seam / 1.0)) * (1 - _smoothstep(gap_px / 1.5)) * \
+            (lat.abs() < 1.2).to(seam.dtype)
+        crease_a = torch.maximum(0.8 * crease, pressed)
         rgb = rgb * alpha[:, None] + C["crease_colour"] * (1 - alpha[:, None])
         alpha = torch.maximum(alpha, crease_a)
         return dx, dy, alpha, rgb

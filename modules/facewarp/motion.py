@@ -4,10 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 #: column names of the motion array, in order
-CHANNELS: tuple[str, ...] = ("open", "wide", "round", "blink", "yaw", "pitch", "roll")
-OPEN, WIDE, ROUND, BLINK, YAW, PITCH, ROLL = range(len(CHANNELS))
+CHANNELS: tuple[str, ...] = ("open", "wide", "round", "blink", "yaw", "pitch", "roll", "press", "tuck", "tongue")
+OPEN, WIDE, ROUND, BLINK, YAW, PITCH, ROLL, PRESS, TUCK, TONGUE = range(len(CHANNELS))
 # open 0..1 (lips closed .. wide open), wide -1..1 (pursed .. spread), round 0..1, blink 0..1 (lids open ..
-# shut), yaw/pitch/roll in degrees.
+# shut), yaw/pitch/roll in degrees; the lip shapes mixed with the opening, each 0..1: press (m b p: lips
+# pressed together, their red rolled in to a thin line), tuck (f v: the lower lip drawn up under the upper
+# teeth), tongue (t d n l th: the tongue tip up behind the upper teeth, seen when the lips are apart).
+#: the mouth channels a viseme track fills, in its column order
+MOUTH = (OPEN, WIDE, ROUND, PRESS, TUCK, TONGUE)
 
 
 def empty(n_frames: int) -> np.ndarray:

@@ -15,7 +15,7 @@ from modules import facecrop
 from modules.landmarks import face_box
 
 from .field import WarpField
-from .motion import OPEN, ROUND, WIDE, check
+from .motion import OPEN, PRESS, ROUND, TONGUE, TUCK, WIDE, check
 from .rig import build_rig
 
 CROP_SCALE = 1.8
@@ -92,7 +92,7 @@ class FaceWarpRenderer:
         rows = check(motion, n_frames)
         if self.mouth != 1.0:
             rows = rows.copy()
-            rows[:, [OPEN, WIDE, ROUND]] *= self.mouth
+            rows[:, [OPEN, WIDE, ROUND, PRESS, TUCK, TONGUE]] *= self.mouth
         for i in range(0, n_frames, self.batch):
             patches = self._warp_batch_threads(rows[i:i + self.batch])
             for patch in patches:

@@ -1,9 +1,11 @@
 """Phoneme timeline -> mouth shape per frame: a viseme table and coarticulation smoothing.
 
 Symbols come either as espeak mnemonics ('m', 'aI', 'O:', "'oU", '_:') or as IPA ('m', 'aɪ', 'ɔː', 'ˈoʊ').
-Each phoneme gets a target (open, wide, round) and a dominance; the track at a time is the
-dominance-weighted mix of nearby targets (Cohen-Massaro style), so neighbours shape each other the way
-lips do, while strong visemes (lip closure on m/b/p, pauses) still reach their targets.
+Each phoneme gets a target (open, wide, round, press, tuck, tongue: separate channels, see motion.py) and a
+dominance; the track at a time is the dominance-weighted mix of nearby targets (Cohen-Massaro style), so
+neighbours shape each other the way lips do, while strong visemes (lip closure on m/b/p, pauses) still reach
+their targets. Rounding is anticipated: a rounded vowel pulls the lips forward from further ahead (people
+round on the consonants before an "oo") than it lingers after.
 """
 from __future__ import annotations
 
@@ -19,13 +21,17 @@ class Viseme(NamedTuple):
     wide: float        # -1 pursed .. 1 spread
     round: float       # 0 .. 1
     dominance: float   # how strongly it resists its neighbours
+    press: float = 0.0   # lips pressed together (m b p)
+    tuck: float = 0.0    # lower lip under the upper teeth (f v)
+    tongue: float = 0.0  # tongue tip behind the upper teeth (t d n l th)
 
 
 REST = Viseme(0.0, 0.0, 0.0, 1.2)          # pauses: lips shut
-CLOSED = Viseme(0.0, 0.0, 0.0, 1.0)        # m b p (closure itself is enforced below)
-LABIODENTAL = Viseme(0.12, 0.1, 0.0, 1.6)  # f v
-DENTAL = Viseme(0.22, 0.15, 0.0, 1.3)      # th
-ALVEOLAR = Viseme(0.2, 0.1, 0.0, 1.3)     # t d n s z l r
+CLOSED = Viseme(0.0, 0.0, 0.0, 1.0, press=1.0)        # m b p (closure itself is enforced below)
+LABIODENTAL = Viseme(0.12, 0.1, 0.0, 1.6, tuck=1.0)   # f v
+DENTAL = Viseme(0.22, 0.15, 0.0, 1.3, tongue=1.0)     # th
+ALVEOLAR = Viseme(0.2, 0.1, 0.0, 1.3, tongue=0.8)     # t d n l
+SIBILANT = Viseme(0.16, 0.2, 0.0, 1.3, tongue=0.3)    # s z: teeth nearly together, the tongue behind them
 POSTALV = Viseme(0.22, -0.2, 0.5, 1.2)     # sh zh ch j
 VELAR = Viseme(0.28, 0.0, 0.0, 1.2)         # k g ng h
 W_GLIDE = Viseme(0.12, -0.6, 0.9, 1.4)
@@ -55,7 +61,7 @@ _CONSONANTS: dict[str, Viseme] = {
     "m": CLOSED, "b": CLOSED, "p": CLOSED,
     "f": LABIODENTAL, "v": LABIODENTAL,
     "T": DENTAL, "D": DENTAL,
-    "t": ALVEOLAR, "d": ALVEOLAR, "n": ALVEOLAR, "s": ALVEOLAR, "z": ALVEOLAR, "l": ALVEOLAR,
+    "t": ALVEOLAR, "d": ALVEOLAR, "n": ALVEOLAR, "s": SIBILANT, "z": SIBILANT, "l": ALVEOLAR,
     "r": Viseme(0.2, -0.2, 0.4, 0.7), "t#": ALVEOLAR, "d#": ALVEOLAR, "r-": Viseme(0.2, -0.2, 0.4, 0.7),
     "S": POSTALV, "Z": POSTALV, "tS": POSTALV, "dZ": POSTALV,
     "k": VELAR, "g": VELAR, "N": VELAR, "h": VELAR, "x": VELAR, "?": VELAR,
@@ -107,28 +113,30 @@ def lookup(symbol: str) -> Viseme:
 
 
 REACH_TAUS = 40.0       # a phoneme's weight beyond this many taus is < 4e-18: it is left out
+ANTICIPATE = 2.5        # rounding reaches this many times further ahead of its phoneme than after it
+N_MOUTH = 6             # columns: open, wide, round, press, tuck, tongue (motion.MOUTH)
 CHUNK_FRAMES = 512      # frames computed together; memory is O(chunk x nearby phonemes)
 
 
 def track_from_phonemes(phonemes: Sequence[Phoneme], n_frames: int, fps: float,
                         spread: float = 0.03) -> np.ndarray:
-    """(n_frames, 3) float32 [open, wide, round] from a phoneme timeline.
+    """(n_frames, 6) float32 [open, wide, round, press, tuck, tongue] from a phoneme timeline.
 
     Each phoneme's influence falls off as exp(-|t - centre| / tau) with tau = `spread` seconds plus a
     a tenth of its own duration, scaled by its dominance; the value at a frame is the weighted mean of
     targets, averaged over the frame's interval (three sub-samples) so short phonemes are not skipped.
     Frames are computed in chunks against the phonemes near them, so time and memory grow linearly with
     the clip (a whole-clip frames x phonemes matrix was quadratic in the line's length)."""
-    out = np.zeros((n_frames, 3), np.float32)
+    out = np.zeros((n_frames, N_MOUTH), np.float32)
     if n_frames == 0 or not phonemes:
         return out
     vis = [lookup(p.symbol) for p in phonemes]
     centre = np.array([(p.start + p.end) / 2 for p in phonemes])
     dur = np.array([max(p.end - p.start, 1e-3) for p in phonemes])
     dom = np.array([v.dominance for v in vis])
-    targets = np.array([[v.open, v.wide, v.round] for v in vis])
+    targets = np.array([[v.open, v.wide, v.round, v.press, v.tuck, v.tongue] for v in vis])
     tau = spread + 0.1 * dur
-    reach = dur / 2 + REACH_TAUS * tau
+    reach = dur / 2 + REACH_TAUS * tau * ANTICIPATE
     last_end = phonemes[-1].end
     is_rest = np.array([v is REST for v in vis])
     closing = is_rest | np.array([v is CLOSED for v in vis])
@@ -151,10 +159,14 @@ def track_from_phonemes(phonemes: Sequence[Phoneme], n_frames: int, fps: float,
         tail = np.maximum(t[:, 0] - last_end, 0.0)
         rest_w = 1e-3 + 5.0 * (1 - np.exp(-tail / 0.05))
         vals = (w @ targets[near]) / (w.sum(axis=1) + rest_w)[:, None]
+        # rounding: phonemes still ahead (t before their start) reach ANTICIPATE times further back
+        ahead = (t < (centre[None, near] - dur[None, near] / 2))
+        wr = dom[None, near] * np.exp(-dist / (tau[None, near] * np.where(ahead, ANTICIPATE, 1.0)))
+        vals[:, 2] = (wr @ targets[near][:, 2]) / (wr.sum(axis=1) + rest_w)
         shutting = (c_centre + c_half + EASE_S >= lo) & (c_centre - c_half - EASE_S <= hi)
         if shutting.any():
             gap = np.maximum(np.abs(t - c_centre[None, shutting]) - c_half[None, shutting], 0.0)
             shut = (c_depth[None, shutting] * np.clip(1 - gap / EASE_S, 0.0, 1.0)).max(axis=1)
             vals[:, 0] *= 1 - shut
-        out[f0:f1] = vals.reshape(f1 - f0, 3, 3).mean(axis=1)
+        out[f0:f1] = vals.reshape(f1 - f0, 3, N_MOUTH).mean(axis=1)
     return out
