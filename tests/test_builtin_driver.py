@@ -108,3 +108,30 @@ def test_head_sway_is_slow_and_a_few_degrees():
     assert np.abs(np.diff(angles, axis=0)).max() < 0.2                      # degrees per frame: slow
     m = VisemeDriver().drive(_espeak_clip(2))
     assert np.abs(m[:, [YAW, PITCH, ROLL]]).max() < 3.0 and m[:, BLINK].max() <= 1.0
+
+
+def test_gaze_holds_a_point_then_jumps_within_a_small_range():
+    from modules.facewarp.idle import gaze
+    g = gaze(60 * FPS, FPS, np.random.default_rng(5))
+    assert g.shape == (60 * FPS, 2)
+    assert np.abs(g[:, 0]).max() <= 0.5 and np.abs(g[:, 1]).max() <= 0.25
+    moving = np.abs(np.diff(g, axis=0)).max(axis=1) > 1e-6
+    assert moving.mean() < 0.05                                  # it holds most of the time ...
+    jumps = np.flatnonzero(moving[1:] & ~moving[:-1]) + 1
+    assert 12 <= len(jumps) + int(moving[0]) <= 60               # ... and moves every 1-4 s
+    assert np.array_equal(g, gaze(60 * FPS, FPS, np.random.default_rng(5)))
+
+
+def test_stressed_syllables_get_a_small_nod():
+    from deepstory.engines.builtin import stressed_times
+    from modules.phonemes import Phoneme
+    clip = _espeak_clip(2)
+    times = stressed_times(clip.phonemes)
+    assert len(times) >= 3                                        # hello, there, name, Alice
+    flat = ClipSpeech(clip.audio, clip.sample_rate, tuple(Phoneme(p.symbol.replace("'", ""), p.start, p.end)
+                                                           for p in clip.phonemes), clip.n_frames, FPS, clip.seed)
+    diff = VisemeDriver().drive(clip)[:, PITCH] - VisemeDriver().drive(flat)[:, PITCH]
+    assert diff.min() >= -1e-6 and diff.max() > 0.4                # only extra dips, of a fraction of a degree
+    for when in times:                                            # a peak shortly after each stressed onset
+        i = int(round(when * FPS))
+        assert diff[i:i + 5].max() > 0.3, when

@@ -13,8 +13,8 @@ import numpy as np
 from modules.errors import NoFaceError
 from modules.facewarp import CHANNELS, FaceWarpRenderer, blinks, sway, track_from_audio, track_from_phonemes
 from modules.facewarp.audio_track import frame_features, speech_gate
-from modules.facewarp.idle import phrase_ends
-from modules.facewarp.motion import BLINK, MOUTH, OPEN, PITCH, ROLL, YAW, check
+from modules.facewarp.idle import gaze, phrase_ends
+from modules.facewarp.motion import BLINK, GAZE_X, GAZE_Y, MOUTH, OPEN, PITCH, ROLL, YAW, check
 
 from ..cache import image_digest
 from ..native_stderr import quiet_native_stderr
@@ -67,7 +67,7 @@ class VisemeDriver(Driver):
     def cache_key(self) -> dict[str, Any]:
         return {"channels": list(CHANNELS), "blink_gap": list(self.blink_gap), "blink_s": self.blink_s,
                 "sway_deg": list(self.sway_deg), "nod_deg": self.nod_deg, "phrase_ends": 1, "blink_shape": 2,
-                "lip_shapes": 1}
+                "lip_shapes": 1, "gaze": 1, "stress_nods": 1}
 
     def drive(self, speech: ClipSpeech) -> np.ndarray:
         n, fps = speech.n_frames, float(speech.fps)
@@ -105,7 +105,20 @@ class VisemeDriver(Driver):
             for e in ends:
                 # a nod settling the phrase: down and back over ~0.5 s, peaking 0.15 s after its end
                 motion[:, PITCH] += self.nod_deg * 1.5 * np.exp(-0.5 * ((t - e - 0.15 * fps) / (0.12 * fps)) ** 2)
+            for when in stressed_times(speech.phonemes or ()):
+                # a small beat of the head on each stressed syllable, just after its onset
+                motion[:, PITCH] += self.nod_deg * 0.8 * np.exp(-0.5 * ((t / fps - when - 0.06) / 0.08) ** 2)
+        # the eyes look around a little (their own seeded stream: the other motion stays as it was)
+        motion[:, GAZE_X:GAZE_Y + 1] = gaze(n, fps, np.random.default_rng(speech.seed ^ 0x6A2E))
         return motion
+
+
+STRESS_MARKS = ("'", "ˈ")       # primary stress in espeak mnemonics and in IPA
+
+
+def stressed_times(phonemes) -> list[float]:
+    """Onsets (s) of the stressed syllables of a phoneme timeline (phonemes carrying a primary-stress mark)."""
+    return [p.start for p in phonemes if any(m in p.symbol for m in STRESS_MARKS)]
 
 
 class _WarpSession(SpeakerSession):

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .motion import BLINK, OPEN, PITCH, PRESS, ROLL, ROUND, TONGUE, TUCK, WIDE, YAW
+from .motion import BLINK, GAZE_X, GAZE_Y, OPEN, PITCH, PRESS, ROLL, ROUND, TONGUE, TUCK, WIDE, YAW
 from . import interior
 from .rig import FaceRig
 
@@ -25,6 +25,7 @@ JAW_FADE = (1.0, 1.45)    # the same for the jaw's drop: the chin moves fully, t
 LIP_THICKNESS = 0.3     # a lip's red, in half mouth widths: how far from the seam pressing / tucking acts
 PRESS_THIN = 1.4        # press = 1 samples lip pixels this much further from the seam: the red thins
 TUCK_LIFT = 0.14        # f/v: the upper lip lifts this far (half mouth widths) off the upper teeth
+GAZE_SHIFT = 0.24       # gaze 1: the iris moves this far across (half eye widths; half of it up/down)
 
 
 def _smoothstep(x: torch.Tensor) -> torch.Tensor:
@@ -269,6 +270,7 @@ class WarpField:
         (continuous at its top, the portrait's own texture and colour, no stretched lashes), darkened as it
         curves in towards its edge, where the lash line is drawn."""
         blink = p[..., BLINK].clamp(0, 1)
+        gx, gy = p[..., GAZE_X].clamp(-1, 1), p[..., GAZE_Y].clamp(-1, 1)
         dx = torch.zeros_like(qx + blink)
         dy = torch.zeros_like(dx)
         shade = torch.ones_like(dx)
@@ -288,8 +290,13 @@ class WarpField:
             cover = cover * (1 - _smoothstep((ea.abs() - 0.92) / 0.18)) * _smoothstep(blink / 0.15)
             mirrored = top - (eb - top) * 0.55            # skin above `top`, mirrored and a little compressed
             deb = (mirrored - eb) * cover * scale
-            dx = dx + deb * normal[0]
-            dy = dy + deb * normal[1]
+            # gaze: the eye's contents (iris, pupil) shift inside the opening; lids and corners stay
+            inside = ((eb - up) / (lo - up)).clamp(0, 1)
+            look = torch.sin(np.pi * inside) * (1 - _smoothstep((ea.abs() - 0.45) / 0.45)) * (1 - cover) * scale
+            across = 1.0 if float(axis[0]) >= 0 else -1.0       # the eye frames run outer -> inner corner
+            dea, deb = -GAZE_SHIFT * gx * across * look, deb - 0.5 * GAZE_SHIFT * gy * look
+            dx = dx + dea * axis[0] + deb * normal[0]
+            dy = dy + dea * axis[1] + deb * normal[1]
             depth = ((eb - top) / (edge - top).clamp(min=1e-3)).clamp(0, 1)
             s = 1 - cover * (0.18 * depth ** 2 + 0.04 * eac * eac)
             lw = max(0.09, 1.5 * px)

@@ -62,3 +62,26 @@ def sway(n_frames: int, fps: float, rng: np.random.Generator, *, yaw_deg: float 
         out[:, k] = amp * (w[0] * np.sin(2 * np.pi * f[0] * t + ph[0]) +
                            w[1] * np.sin(2 * np.pi * f[1] * t + ph[1]))
     return out
+
+
+def gaze(n_frames: int, fps: float, rng: np.random.Generator, *, min_hold: float = 1.0, max_hold: float = 4.0,
+         reach: float = 0.5, saccade_s: float = 0.04) -> np.ndarray:
+    """(n_frames, 2) float32 gaze x/y: the eyes hold a point for 1-4 s, then jump (a ~40 ms saccade) to
+    another near the centre (|x| <= reach, |y| <= reach / 2), returning to the centre every other time."""
+    out = np.zeros((n_frames, 2), np.float32)
+    if n_frames == 0:
+        return out
+    t, k, here = 0.0, 0, np.zeros(2)
+    end = n_frames / fps
+    t = rng.uniform(0.2, max_hold)
+    while t < end:
+        target = np.zeros(2) if k % 2 else np.array([rng.uniform(-reach, reach), rng.uniform(-reach, reach) / 2])
+        i0 = int(round(t * fps))
+        steps = max(1, int(round(saccade_s * fps)))
+        for j in range(steps):
+            if i0 + j < n_frames:
+                out[i0 + j] = here + (target - here) * (j + 1) / steps
+        out[min(i0 + steps, n_frames):] = target
+        here, k = target, k + 1
+        t += rng.uniform(min_hold, max_hold)
+    return out
