@@ -141,3 +141,26 @@ def test_round_is_narrower_than_spread_at_a_similar_opening(astronaut):
     rounded, spread = _render(astronaut, [{"open": 0.35, "round": 1.0, "wide": -0.6}, {"open": 0.3, "wide": 1.0}])
     width = lambda im: float(np.linalg.norm(landmarks.detect(im)[291] - landmarks.detect(im)[61]))  # noqa: E731
     assert width(rounded) < 0.92 * width(spread)
+
+
+def test_a_portrait_showing_its_teeth_opens_onto_its_own_teeth(astronaut):
+    """The astronaut smiles with her teeth showing: an opening shows those pixels (hanging from the upper
+    lip at their own size), not the painted band a closed-mouth portrait gets."""
+    import dataclasses
+    image, mesh = astronaut
+    renderer = FaceWarpRenderer(image, mesh)
+    assert renderer.rig.own_teeth
+    m = empty(1)
+    m[0, OPEN] = 0.6
+    own = next(iter(renderer.render(m, 1)))
+    renderer.field.rig = dataclasses.replace(renderer.rig, own_teeth=False)     # the painted teeth instead
+    painted = next(iter(renderer.render(m, 1)))
+    cx, hw = int((mesh[61, 0] + mesh[291, 0]) / 2), int((mesh[291, 0] - mesh[61, 0]) * 0.2)
+    y0, y1 = int(np.ceil(mesh[13, 1])), int(mesh[14, 1])
+    teeth = image[y0:y1, cx - hw:cx + hw].astype(np.float32)              # the portrait's own teeth
+    assert y1 - y0 >= 4 and teeth.mean() > 150
+    def band(frame):                                                      # the same-size band under the lip
+        top = int(np.ceil(landmarks.detect(frame)[13, 1]))
+        return frame[top:top + (y1 - y0), cx - hw:cx + hw].astype(np.float32)
+    d_own, d_painted = np.abs(band(own) - teeth).mean(), np.abs(band(painted) - teeth).mean()
+    assert d_own < 25 and d_own < 0.6 * d_painted, (d_own, d_painted)

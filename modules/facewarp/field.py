@@ -25,6 +25,7 @@ JAW_FADE = (1.0, 1.45)    # the same for the jaw's drop: the chin moves fully, t
 LIP_THICKNESS = 0.3     # a lip's red, in half mouth widths: how far from the seam pressing / tucking acts
 PRESS_THIN = 1.4        # press = 1 samples lip pixels this much further from the seam: the red thins
 TUCK_LIFT = 0.14        # f/v: the upper lip lifts this far (half mouth widths) off the upper teeth
+OWN_TEETH_SHARE = 0.8   # a portrait showing its teeth: this share of its own lip gap shows its own pixels
 GAZE_SHIFT = 0.24       # gaze 1: the iris moves this far across (half eye widths; half of it up/down)
 
 
@@ -228,9 +229,10 @@ class WarpField:
         f_up = d_up * (1 - t_up)
         span = (lo1 - up1).clamp(min=1e-6)
         v = ((b - up1) / span).clamp(0, 1)
-        # inside the parted lips sample the portrait's own lip seam, so the map stays continuous
-        b_src = torch.where(b >= lo1, b - f_low,
-                            torch.where(b <= up1, b + f_up, up0 + v * (lo0 - up0)))
+        # inside the parted lips sample the portrait's own lip seam, so the map stays continuous; a portrait
+        # showing its own teeth keeps them hanging from the upper lip at their own size (not stretched)
+        inner = (torch.minimum(up0 + (b - up1), lo0) if rig.own_teeth else up0 + v * (lo0 - up0))
+        b_src = torch.where(b >= lo1, b - f_low, torch.where(b <= up1, b + f_up, inner))
         # pressed lips (m b p) roll their red in; a tucked lower lip (f v) too: sample further from the seam
         seam_b = (up1 + lo1) / 2
         k = PRESS_THIN * (press + 0.8 * tuck * (b > seam_b).to(b.dtype))
@@ -248,11 +250,15 @@ class WarpField:
         gap_px = span * w
         lat = (a_src / (0.72 * ai)).clamp(-1.5, 1.5)
         C = self.colours
+        g0s = g0[..., sy0:sy1, sx0:sx1]
+        own = OWN_TEETH_SHARE * g0s if rig.own_teeth else torch.zeros_like(g0s)
         alpha, rgb = interior.paint(b, up1, lo1, a_src, w, ai, C, self.grain, tuck=tuck,
-                                    tip=col(TONGUE).clamp(0, 1))
+                                    tip=col(TONGUE).clamp(0, 1), own=own)
+        if rig.own_teeth:
+            # the portrait's own teeth show through (the map samples them, above) over the band they filled
+            alpha = alpha * (1 - _smoothstep((up1 + own - b) * w / 1.5 + 0.5) * (lat.abs() < 1.1).to(b.dtype))
         # lips pressed shut over a portrait's open mouth: draw the crease where they meet, so the
         # teeth squeezed out of the picture cannot show through as a bright seam
-        g0s = g0[..., sy0:sy1, sx0:sx1]
         seam = ((b - (up1 + lo1) / 2).abs() * w)
         crease = (1 - _smoothstep(seam / 1.3)) * _smoothstep(g0s * w / 2.0 - 0.25) * \
             (1 - _smoothstep(gap_px / 1.5)) * (lat.abs() < 1.35).to(seam.dtype)

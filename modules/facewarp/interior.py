@@ -43,12 +43,14 @@ def _tooth_phase(lat: torch.Tensor) -> torch.Tensor:
 
 def paint(b: torch.Tensor, up1: torch.Tensor, lo1: torch.Tensor, a_src: torch.Tensor, w: float,
           inner_extent: float, colours: dict[str, torch.Tensor], grain: torch.Tensor,
-          tuck: torch.Tensor | float = 0.0, tip: torch.Tensor | float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+          tuck: torch.Tensor | float = 0.0, tip: torch.Tensor | float = 0.0,
+          own: torch.Tensor | float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """(alpha (B, h, w), rgb (B, 3, h, w)) of the interior at mouth-frame points `b`, `a_src` between the
     inner lips `up1` .. `lo1` (all (B, h, w), mouth units; `w` px per unit). `colours`: cavity, tongue,
     teeth, lip (each (1, 3, 1, 1)); `grain` (h, w): the portrait's noise, to add on top. `tuck` (f/v: the
     upper teeth fill the gap down to the lower lip) and `tip` (the tongue tip up behind the upper teeth):
-    (B, 1, 1) amounts 0..1."""
+    (B, 1, 1) amounts 0..1; `own`: the height of the portrait's own teeth showing under the upper lip (mouth
+    units; the caller lets them through), so the painted teeth and the tongue tip start below them."""
     span = (lo1 - up1).clamp(min=1e-6)
     gap_px = span * w
     px = 1.0 / w                                   # one pixel in mouth units
@@ -76,7 +78,7 @@ def paint(b: torch.Tensor, up1: torch.Tensor, lo1: torch.Tensor, a_src: torch.Te
     # upper teeth from the upper lip down; visible height follows the gap; uneven lower edge
     show = torch.maximum(_smoothstep((gap_px - TEETH_FROM_PX) / 3.0), _smoothstep((gap_px - 1.0) / 1.5) * tuck)
     share = TEETH_SHARE + (1.0 - TEETH_SHARE) * tuck         # f/v: the teeth reach the tucked lower lip
-    height = torch.minimum(share * span, torch.full_like(span, TEETH_MAX))
+    height = torch.maximum(torch.minimum(share * span, torch.full_like(span, TEETH_MAX)), own + 0 * span)
     phase = _tooth_phase(lat)
     edge = up1 + height * (0.88 + 0.12 * phase.sqrt()) * (1 - 0.35 * lat2.clamp(max=1.0))
     upper = _smoothstep((edge - b) / (1.2 * px) + 0.5) * show * (1 - _smoothstep((lat.abs() - 0.8) / 0.35))

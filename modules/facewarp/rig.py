@@ -71,6 +71,7 @@ class FaceRig:
     # the upper lids' skin (RGB 0..1: a closed lid's colour) and the lash line along them
     lid_colour: np.ndarray = field(default_factory=lambda: np.array([0.7, 0.55, 0.48]))
     lash_colour: np.ndarray = field(default_factory=lambda: np.array([0.2, 0.15, 0.13]))
+    own_teeth: bool = False  # the portrait shows its own teeth: an opening shows those pixels, not painted ones
 
 
 def _frame(left: np.ndarray, right: np.ndarray, down_hint: np.ndarray) -> Frame2D:
@@ -122,7 +123,7 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
 
 
 def _colours(image: np.ndarray, mesh: np.ndarray, rig_mouth: Frame2D, gap_px: float
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     lips = np.concatenate([_polygon_pixels(image, np.concatenate([mesh[LIP_OUTER_UP], mesh[LIP_INNER_UP][::-1]])),
                            _polygon_pixels(image, np.concatenate([mesh[LIP_OUTER_LO], mesh[LIP_INNER_LO][::-1]]))])
     lip = np.median(lips, axis=0) if len(lips) else np.array([0.6, 0.35, 0.35])
@@ -134,7 +135,7 @@ def _colours(image: np.ndarray, mesh: np.ndarray, rig_mouth: Frame2D, gap_px: fl
         if patch.size:
             skin_pts.append(patch.reshape(-1, 3).astype(np.float64) / 255.0)
     skin = np.median(np.concatenate(skin_pts), axis=0) if skin_pts else lip
-    teeth = None
+    teeth, own = None, False
     if gap_px > 2.5:
         # the portrait shows its own teeth: use their colour if it is really a bright, unsaturated one
         inner = _polygon_pixels(image, np.concatenate([mesh[LIP_INNER_UP], mesh[LIP_INNER_LO][::-1]]))
@@ -142,7 +143,7 @@ def _colours(image: np.ndarray, mesh: np.ndarray, rig_mouth: Frame2D, gap_px: fl
             bright = inner[_luma(inner) >= np.percentile(_luma(inner), 60)]
             cand = np.median(bright, axis=0)
             if _luma(cand) > _luma(skin) * 0.9 and cand.max() - cand.min() < 0.18:
-                teeth = cand
+                teeth, own = cand, True
     if teeth is None:
         # off-white, warmer than neutral and a little darker than the lit skin (teeth sit in the
         # lip's shadow); tinted by the skin so it takes the portrait's light colour
@@ -152,7 +153,7 @@ def _colours(image: np.ndarray, mesh: np.ndarray, rig_mouth: Frame2D, gap_px: fl
     # a dark, warm cavity and a tongue of the lips' hue, as bright as the portrait's light allows
     cavity = np.clip(lip * 0.22 + np.array([0.015, 0.0, 0.0]), 0, 1)
     tongue = np.clip(0.6 * lip + 0.4 * np.array([0.78, 0.42, 0.42]) * _luma(lip) / 0.45, 0, 1) * 0.8
-    return lip, teeth, cavity, tongue, skin
+    return lip, teeth, cavity, tongue, skin, own
 
 
 def _lid_colours(image: np.ndarray, mesh: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +206,7 @@ def build_rig(image: np.ndarray, mesh: np.ndarray) -> FaceRig:
     jaw = mouth.to_local(mesh[[JAW_L, JAW_R]])
     centre = mesh[FACE_OVAL].mean(axis=0)
     gap_px = float(np.linalg.norm(mesh[14] - mesh[13]))
-    lip, teeth, cavity, tongue, skin = _colours(image, mesh, mouth, gap_px)
+    lip, teeth, cavity, tongue, skin, own_teeth = _colours(image, mesh, mouth, gap_px)
     lid, lash = _lid_colours(image, mesh, skin)
     return FaceRig(
         mouth=mouth, lip_upper=lip_up, lip_lower=lip_lo, inner_extent=inner_extent,
@@ -216,4 +217,5 @@ def build_rig(image: np.ndarray, mesh: np.ndarray) -> FaceRig:
         hull_centre=centre, hull_radius=_hull_radius(mesh, centre),
         pivot=chin + down / max(face_h, 1e-6) * 0.35 * face_h,
         lip_colour=lip, teeth_colour=teeth, cavity_colour=cavity, tongue_colour=tongue,
-        grain=_grain(image, mesh, max(2, int(mouth.scale * 0.25))), lid_colour=lid, lash_colour=lash)
+        grain=_grain(image, mesh, max(2, int(mouth.scale * 0.25))), lid_colour=lid, lash_colour=lash,
+        own_teeth=own_teeth)
