@@ -93,22 +93,18 @@ def _edit_entry(lines: list[str], at: int, end: int, change: dict[str, Any]) -> 
         spec = {"voice": spec} if isinstance(spec, str) else dict(spec or {})
         lines[at] = f"{head}: {_flow(_apply(spec, change))}{comment}"
         return
-    children = [i for i in range(at + 1, end) if _real(lines[i])]
-    child_indent = _indent(lines[children[0]]) if children else indent + 2
+    block = lines[at + 1:end]                       # the entry's own lines (fields, comments, blanks)
+    real = [ln for ln in block if _real(ln)]
+    child_indent = _indent(real[0]) if real else indent + 2
     for key, new in change.items():
-        found = next((i for i in children if re.match(rf"^\s*{key}\s*:", lines[i])), None)
+        found = next((i for i, ln in enumerate(block) if _real(ln) and re.match(rf"^\s*{key}\s*:", ln)), None)
         text = None if new is None or new == "" else f"{' ' * child_indent}{_dump({key: new}, False)}"
         if found is not None:
-            if text is None:
-                lines[found] = None       # removed below, keeping indices stable meanwhile
-            else:
-                lines[found] = text
-        elif text is not None:
-            last = max([at, *[i for i in children if lines[i] is not None]])
-            lines.insert(last + 1, text)
-            children = [i + (i > last) for i in children] + [last + 1]
-            end += 1
-    lines[:] = [ln for ln in lines if ln is not None]
+            block[found:found + 1] = [] if text is None else [text]
+        elif text is not None:                      # a new field goes after the last field
+            last = max((i for i, ln in enumerate(block) if _real(ln)), default=-1)
+            block.insert(last + 1, text)
+    lines[at + 1:end] = block
 
 
 def set_speakers(text: str, changes: dict[str, dict[str, Any]], names: list[str]) -> str:
