@@ -144,7 +144,24 @@ def test_line_editor_edits_reorders_plays_and_rerenders_one_line(server, browser
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "studio-lines.png"), full_page=True)
 
+    # Listen highlights the row being spoken; a problem's "Line n" link goes to its row.
+    page.click("#listen-btn")
+    page.wait_for_selector("#line-rows li.speaking")
+    page.get_by_label("Text of line 14").fill("")
+    page.wait_for_selector("#line-rows li.has-problem[data-line='14']")
+    page.click("#problems a.goto-line")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Text of line 14"
+    page.keyboard.type("I hate portals!")
+    page.wait_for_function("() => !document.querySelector('#line-rows li.has-problem')")
+
+    # At phone size the rows fit the screen (no sideways scrolling).
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "studio-lines-phone.png"), full_page=True)
+
     # The Text view shows exactly the saved text.
     page.get_by_role("button", name="Text", exact=True).click()
+    _saved(page)
     assert page.input_value("#story-text") == _get(server, f"/api/stories/{sid}")["text"]
+    assert "Eileen: I hate portals!\n" in page.input_value("#story-text")      # the row rewritten as `Name: text`
     assert "Who goes there?" in page.input_value("#story-text") and not errors, errors

@@ -34,6 +34,20 @@ const Lines = {
     $("#settings").after(el("details", { id: "voice-settings", class: "settings" },
       el("summary", { text: "Speakers' rate, speed and pitch" }), el("div", { id: "voice-settings-body" })));
     document.addEventListener("story-check", (e) => this.onCheck(e.detail));
+    // in the Lines view a problem's "Line n" link goes to that row (the text box it selects is hidden)
+    document.addEventListener("click", (e) => {
+      const link = e.target.closest && e.target.closest(".goto-line");
+      if (link && this.view === "lines") this.focusLine(parseInt(link.textContent.replace(/\D+/g, ""), 10));
+    });
+    // Listen: the row being spoken is highlighted, as in the text view's line list
+    const listen = $("#listen-audio");
+    if (listen) listen.addEventListener("timeupdate", () => {
+      const t = listen.currentTime;
+      const current = (Studio.listenLines || []).find(l => t >= l.start && t < l.end);
+      for (const li of document.querySelectorAll("#line-rows li[data-line]")) {
+        li.classList.toggle("speaking", !!current && Number(li.dataset.line) === current.line);
+      }
+    });
     this.setView(localStorage.getItem(VIEW_KEY) === "lines" ? "lines" : "text");
   },
 
@@ -159,6 +173,11 @@ const Lines = {
         small("¶", `Start a new paragraph before line ${n}`, () => this.insertBreak(i), "break"),
         small("+", `Add a line after line ${n}`, () => this.insertLine(i + 1, it.speaker), "add"),
         small("✕", `Delete line ${n}`, () => this.remove(i), "remove")));
+  },
+
+  focusLine(n) {
+    const input = $(`#line-rows li[data-line="${n}"] .line-text`);
+    if (input) { input.focus(); input.scrollIntoView({ block: "nearest" }); }
   },
 
   markProblems() {
