@@ -115,5 +115,7 @@ def test_rerendering_one_edited_line_reanimates_only_its_clip(client):
     assert second["clips"]["animate"] == ["clip0002"]
     assert "animate: 1 rendered, 2 reused from cache" in second["log"]
     assert client.post(f"/api/stories/{sid}/lines/8/render").status_code == 404
+    r = client.post(f"/api/stories/{sid}/lines/10/render", json={"animator": "warp9"})
+    assert r.status_code == 400 and "warp9" in r.get_json()["error"]
     bare = client.app.test_client()                                     # no CSRF token: refused
     assert bare.post(f"/api/stories/{sid}/lines/10/render").status_code == 403
