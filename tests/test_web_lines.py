@@ -159,9 +159,20 @@ def test_line_editor_edits_reorders_plays_and_rerenders_one_line(server, browser
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "studio-lines-phone.png"), full_page=True)
 
+    # "New speaker…": a name typed in place of the menu is declared under speakers: and given the line.
+    page.get_by_label("Speaker of line 16").select_option(label="New speaker…")
+    page.get_by_label("Name of the new speaker of line 16").fill("Zoë")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#story-text').value.includes('Zoë: Who goes there?')")
+    assert page.get_by_label("Speaker of line 17").input_value() == "Zoë"
+
     # The Text view shows exactly the saved text.
     page.get_by_role("button", name="Text", exact=True).click()
     _saved(page)
     assert page.input_value("#story-text") == _get(server, f"/api/stories/{sid}")["text"]
-    assert "Eileen: I hate portals!\n" in page.input_value("#story-text")      # the row rewritten as `Name: text`
+    final = page.input_value("#story-text")
+    assert "Eileen: I hate portals!\n" in final                       # the row rewritten as `Name: text`
+    assert final.startswith(FRONT.replace("    voice: espeak:en-gb+f3   # hers\n",
+                                          "    voice: espeak:en-gb+f3   # hers\n    rate: 150\n  Zoë: {}\n"))
+    assert final.endswith("\n\nZoë: Who goes there?\n")
     assert "Who goes there?" in page.input_value("#story-text") and not errors, errors

@@ -119,3 +119,25 @@ def test_rerendering_one_edited_line_reanimates_only_its_clip(client):
     assert r.status_code == 400 and "warp9" in r.get_json()["error"]
     bare = client.app.test_client()                                     # no CSRF token: refused
     assert bare.post(f"/api/stories/{sid}/lines/10/render").status_code == 403
+
+
+def test_declaring_a_new_speaker_keeps_comments_and_refuses_bad_names(client):
+    sid = client.new_story(COMMENTED)["id"]
+    revision = client.get(f"/api/stories/{sid}").get_json()["revision"]
+    r = client.post(f"/api/stories/{sid}/speakers", json={"name": "Zoë", "base_revision": revision})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["text"] == COMMENTED.replace("    rate: 150\n", "    rate: 150\n  Zoë: {}\n")
+    again = client.post(f"/api/stories/{sid}/speakers", json={"name": "zoë"})      # already declared: unchanged
+    assert again.status_code == 200 and again.get_json()["text"] == r.get_json()["text"]
+    r2 = client.put(f"/api/stories/{sid}", json={"text": r.get_json()["text"] + "Zoë: Me too.\n"})
+    assert r2.get_json()["check"]["ok"] and r2.get_json()["check"]["lines"][-1]["speaker"] == "Zoë"
+    for bad in ("", "1abc", "a" * 41, "Bob: x", None, 5):
+        r = client.post(f"/api/stories/{sid}/speakers", json={"name": bad})
+        assert r.status_code == 400, bad
+    r = client.post(f"/api/stories/{sid}/speakers", json={"name": "Max", "base_revision": revision})
+    assert r.status_code == 409                                       # saved since: a conflict, no overwrite
+    assert client.post("/api/stories/s000000000000/speakers", json={"name": "Max"}).status_code == 404
+    assert client.app.test_client().post(f"/api/stories/{sid}/speakers", json={"name": "Max"}).status_code == 403
+    broken = client.new_story("---\nanimator: warp\n---\nAnn: Hi.\n")["id"]
+    r = client.post(f"/api/stories/{broken}/speakers", json={"name": "Max"})
+    assert r.status_code == 400 and "fix the story first" in r.get_json()["error"]

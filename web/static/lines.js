@@ -5,6 +5,7 @@
 "use strict";
 
 const VIEW_KEY = "deepstory.editor-view";
+const NEW_SPEAKER = "\u0000new";                // the speaker menu's "New speaker…" entry
 // `Name: text` / `Name | text` as deepstory/story.py reads them (a line's speaker when the check has none)
 const SPEAKER_LINE = /^\s*([^\W\d_][\w .'’-]{0,39}?)\s*(?:\||:)\s*(.*)$/u;
 
@@ -155,9 +156,11 @@ const Lines = {
       return el("li", { class: "line-row note", "data-index": i }, el("span", { class: "muted", text: it.raw }));
     }
     const select = el("select", { class: "line-speaker", "data-field": "speaker", "aria-label": `Speaker of line ${n}`,
-                                  onchange: (e) => this.edit(i, { speaker: e.target.value }) },
+                                  onchange: (e) => e.target.value === NEW_SPEAKER ? this.askName(i, e.target)
+                                    : this.edit(i, { speaker: e.target.value }) },
       ...(it.speaker ? [] : [el("option", { value: "", text: "(default)", selected: true })]),
-      ...names.map(name => el("option", { value: name, text: name, selected: name === it.speaker })));
+      ...names.map(name => el("option", { value: name, text: name, selected: name === it.speaker })),
+      el("option", { value: NEW_SPEAKER, text: "New speaker…" }));
     const input = el("input", { class: "line-text", "data-field": "text", value: it.text,
                                 "aria-label": `Text of line ${n}`, autocomplete: "off",
                                 oninput: (e) => this.edit(i, { text: e.target.value }, false),
@@ -178,6 +181,37 @@ const Lines = {
   focusLine(n) {
     const input = $(`#line-rows li[data-line="${n}"] .line-text`);
     if (input) { input.focus(); input.scrollIntoView({ block: "nearest" }); }
+  },
+
+  askName(i, select) {
+    // "New speaker…": a name field in place of the menu; Enter declares the speaker and gives them the line
+    const n = this.lineNumber(i);
+    const input = el("input", { class: "line-speaker new-speaker", "data-field": "speaker", maxlength: 40,
+                                "aria-label": `Name of the new speaker of line ${n}`, placeholder: "Name",
+                                onkeydown: (e) => {
+                                  if (e.key === "Enter") { e.preventDefault(); this.addSpeaker(i, input.value.trim()); }
+                                  else if (e.key === "Escape") { e.preventDefault(); this.draw({ index: i, field: "speaker" }); }
+                                } });
+    select.replaceWith(input);
+    input.focus();
+  },
+
+  async addSpeaker(i, name) {
+    if (!name) return;
+    try {
+      await this.saved();
+      const story = await api("POST", `/api/stories/${Studio.id}/speakers`, { name, base_revision: Studio.revision });
+      const changed = story.text !== Studio.saved;
+      if (changed) { Studio.history.push(Studio.saved); $("#undo-btn").disabled = false; }
+      Studio.apply(story);                      // the front matter now declares them (comments kept)
+      this.parse();
+      const known = this.speakers().find(s => s.toLowerCase() === name.toLowerCase()) || name;
+      this.edit(i, { speaker: known });
+      this.say(changed ? `Added the speaker ${known}.` : `${known} already speaks in this story.`);
+    } catch (e) {
+      if (e.status === 409) Studio.showConflict(e.data.story);
+      this.say(e.message, true);
+    }
   },
 
   markProblems() {
