@@ -140,7 +140,11 @@ def test_line_editor_edits_reorders_plays_and_rerenders_one_line(server, browser
     assert start > 0
     page.get_by_role("button", name="Watch the clip of line 16 in the latest render").click()
     page.wait_for_function(f"() => document.querySelector('#player').currentTime >= {start - 0.05}")
-    assert "clip0003" in page.text_content("#line-state")
+    assert "clip0003" in page.text_content("#line-state") and "changed since" not in page.text_content("#line-state")
+    page.get_by_label("Text of line 16").fill("Who is it?")       # the video now shows an older version
+    page.get_by_role("button", name="Watch the clip of line 16 in the latest render").click()
+    page.wait_for_function("() => document.querySelector('#line-state').textContent.includes('changed since')")
+    page.get_by_label("Text of line 16").fill("Who goes there?")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "studio-lines.png"), full_page=True)
 

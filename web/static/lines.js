@@ -334,11 +334,16 @@ const Lines = {
       const clip = (timeline.clips || []).find(c => c.line === n);
       if (!clip) throw new Error(`The latest video has no clip for line ${n}; render again.`);
       await Watch.load(job);
+      // the video may predate an edit: say so when its words for this line are not the row's
+      const said = (timeline.sentences || []).filter(c => c.line === n).map(c => c.text).join(" ");
+      const norm = (t) => t.replace(/\s+/g, " ").trim();
+      const stale = norm(said) !== norm(this.items[i].text || "") || clip.speaker !== this.items[i].speaker;
       const video = $("#player");
       video.currentTime = clip.start + 0.001;
       video.scrollIntoView({ block: "nearest" });
       video.play().catch(() => {});
-      this.say(`Line ${n}: ${clip.id} of the latest video, from ${fmtTime(clip.start)}.`);
+      this.say(`Line ${n}: ${clip.id} of the latest video, from ${fmtTime(clip.start)}.` +
+               (stale ? " The line was changed since: render again to see the change." : ""), false);
     } catch (e) { this.say(e.message, true); }
   },
 
