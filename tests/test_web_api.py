@@ -245,7 +245,7 @@ def test_story_crud_and_cast_animator(client):
     r = client.post(f"/api/stories/{story['id']}/cast", json={"animator": "still",
                                                                "speakers": {"eileen": {"voice": "espeak:en+f3"}}})
     text = r.get_json()["text"]
-    assert r.status_code == 200 and "animator: still" in text
+    assert r.status_code == 200 and "animator: \"still\"" in text
     assert "Eileen: {voice: 'espeak:en+f3'}" in text and "Narrator: {}" in text
     assert r.get_json()["check"]["ok"]
     r = client.post(f"/api/stories/{story['id']}/cast", json={"speakers": {"Zed": {"voice": "espeak:en"}}})

@@ -10,11 +10,10 @@ import re
 import threading
 from typing import Any
 
-import yaml
-
 from deepstory.settings import PATHS
 from deepstory.errors import DeepstoryError, StoryError
-from deepstory.front_matter import load_front_matter, split_front_matter
+from deepstory.front_matter import set_settings
+from deepstory.speaker_settings import set_speakers
 from deepstory.portraits import default_portraits
 from deepstory.story import Story, parse_story
 from deepstory.voices import list_voices, resolve_voice
@@ -157,48 +156,46 @@ def prepare_story(text: str, gallery: Gallery, *, name: str, animator: str | Non
 
 
 # ------------------------------------------------------------------------------------- front matter
-def _split(text: str) -> tuple[dict[str, Any], str]:
-    fm, body, _ = split_front_matter(text.replace("\r\n", "\n"))
-    return load_front_matter(fm), body
-
-
 def set_cast(text: str, speakers: dict[str, dict[str, Any]] | None = None, animator: str | None = None) -> str:
-    """The story text with the given speakers' voice/portrait (None/'' removes one) and animator set.
-
-    The front matter is rewritten (YAML comments in it are not kept); the script below it is untouched.
-    """
+    """The story text with the given speakers' settings (voice, portrait, rate, pitch, speed; None or ''
+    removes one) and animator set, edited in the front matter text in place: comments, order and the
+    script stay as the user wrote them (deepstory.speaker_settings)."""
     story = _parse(text, "story")
-    meta, body = _split(text)
-    declared = meta.get("speakers") if isinstance(meta.get("speakers"), dict) else {}
-    # Declaring some speakers makes undeclared names errors, so every speaker of the story is declared.
-    by_lower = {str(k).lower(): k for k in declared}
-    merged: dict[str, Any] = {}
-    for name in story.speakers:
-        key = by_lower.get(name.lower(), name)
-        spec = declared.get(key)
-        spec = {"voice": spec} if isinstance(spec, str) else dict(spec or {})
-        merged[str(key)] = spec
-    for k, v in declared.items():
-        merged.setdefault(str(k), v)
-    low = {k.lower(): k for k in merged}
+    low = {n.lower(): n for n in story.speakers}
+    changes: dict[str, dict[str, Any]] = {}
     for name, change in (speakers or {}).items():
         key = low.get(str(name).lower())
         if key is None or not isinstance(change, dict):
             raise StoryError(f"no speaker named {name!r} in this story")
-        for field in ("voice", "portrait"):
-            if field not in change:
-                continue
-            value = change[field]
-            if value in (None, ""):
-                merged[key].pop(field, None)
-            elif not isinstance(value, str) or len(value) > 200:
-                raise StoryError(f"{name}: '{field}' must be text")
-            else:
-                merged[key][field] = value
-    meta["speakers"] = merged
+        changes[key] = _checked_change(key, change)
+    new = set_speakers(text, changes, list(story.speakers)) if changes else text.replace("\r\n", "\n")
     if animator is not None:
-        meta["animator"] = animator
-    fm = yaml.safe_dump(meta, sort_keys=False, default_flow_style=None, allow_unicode=True, width=120)
-    new = f"---\n{fm}---\n{body}"
+        new = set_settings(new, {"animator": animator})
     _parse(new, "story")    # the edit must leave a story that still parses
     return new
+
+
+_NUMBERS = {"rate": (int, 80, 450), "pitch": (int, 0, 99), "speed": ((int, float), 0.5, 2.0)}
+
+
+def _checked_change(name: str, change: dict[str, Any]) -> dict[str, Any]:
+    """A speaker change with each value checked; rate and speed replace each other (a story has one)."""
+    out: dict[str, Any] = {}
+    for field, value in change.items():
+        if field in ("voice", "portrait"):
+            if value not in (None, "") and (not isinstance(value, str) or len(value) > 200 or "\n" in value):
+                raise StoryError(f"{name}: '{field}' must be text")
+        elif field in _NUMBERS:
+            kind, lo, hi = _NUMBERS[field]
+            if value not in (None, "") and (isinstance(value, bool) or not isinstance(value, kind)
+                                            or not lo <= value <= hi):
+                raise StoryError(f"{name}: '{field}' must be a {'whole ' if kind is int else ''}number "
+                                 f"from {lo} to {hi}")
+        else:
+            raise StoryError(f"{name}: cannot set {field!r}; settable: voice, portrait, rate, pitch, speed")
+        out[field] = value
+    if out.get("speed") not in (None, ""):
+        out["rate"] = None
+    elif out.get("rate") not in (None, ""):
+        out["speed"] = None
+    return out

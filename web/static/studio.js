@@ -355,6 +355,7 @@ const Studio = {
     if (check.problems.length) $("#render-state").textContent = "Fix the problems listed under Write to render.";
     else if ($("#render-state").textContent.startsWith("Fix the problems")) $("#render-state").textContent = "";
     this.showCast(check.speakers);
+    document.dispatchEvent(new CustomEvent("story-check", { detail: check }));   // the line editor (lines.js)
   },
 
   showCast(speakers) {
