@@ -8,6 +8,7 @@ import pytest
 from deepstory.cast import resolve_cast
 from deepstory.story import parse_story
 
+from test_web_browser import ARTIFACTS
 from webapp import Client, make_app, story_text
 
 STORY = story_text("Narrator: Hello there, this is the first line.\nEileen: And this is the second one.",
@@ -68,6 +69,7 @@ def test_catalog_search_check_and_automatic(client):
 
 @pytest.mark.browser
 def test_voice_picker_in_a_real_browser(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 860})
     page.set_default_timeout(30_000)
     errors: list[str] = []
@@ -106,9 +108,12 @@ def test_voice_picker_in_a_real_browser(server, browser):
     groups = page.locator(f"{eileen} .vp-group").all_inner_texts()
     assert groups[0].startswith("Kokoro") and any(g.startswith("eSpeak") for g in groups)
     assert page.locator(f"{eileen} [role=option] .vp-play").count() == len(labels)     # a preview on every entry
+    page.keyboard.press("ArrowDown")
+    box = page.locator(f"{eileen}").bounding_box()        # the open list hangs below the speaker's box
+    page.screenshot(path=str(ARTIFACTS / "studio-voices.png"),
+                    clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": 420})
 
     # keyboard: arrows move, Escape closes and keeps the voice; Enter chooses: the spec is set in the story
-    page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     chosen = page.locator(f"{eileen} [role=option][aria-selected=true]").get_attribute("data-spec")
     assert chosen == page.locator(f"{eileen} [role=option]").nth(1).get_attribute("data-spec")
