@@ -11,7 +11,9 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, sen
 
 from deepstory.errors import DeepstoryError, StoryError, VoiceError
 from deepstory.front_matter import set_settings
+from deepstory.duo import LAYOUTS
 from deepstory.story import ASPECTS, FRAMINGS
+from deepstory.transitions import TRANSITIONS
 from deepstory.voices import list_voices, resolve_voice
 
 from .casting import DATA, available_animators, check_story, prepare_story, set_cast, voice_problem
@@ -25,7 +27,8 @@ PREVIEW_TEXT = "Hello! This is how I sound when I tell your story."
 FILE_TYPES = {"video": "video/mp4", "srt": "text/plain; charset=utf-8", "vtt": "text/vtt",
               "timeline": "application/json", "poster": "image/jpeg"}
 # story settings the studio edits through forms: each one's allowed values (None: free text, a title)
-STORY_SETTINGS = {"title": None, "aspect": ASPECTS, "framing": FRAMINGS, "captions": ("off", "burn")}
+STORY_SETTINGS = {"title": None, "aspect": ASPECTS, "framing": FRAMINGS, "captions": ("off", "burn"),
+                  "transition": TRANSITIONS, "layout": LAYOUTS}
 
 
 def _studio():

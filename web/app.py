@@ -28,7 +28,7 @@ from deepstory.executors import executor_from_setting
 from deepstory.pipeline import RenderResult, default_cache_dir, render_story
 from deepstory.progress import Reporter
 
-from . import api, api_lines, pages, security
+from . import api, api_lines, api_voices, pages, security
 from .casting import REPO, prepare_story, set_cast
 from .gallery import Gallery
 from .jobs import Job, RenderQueue
@@ -106,5 +106,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.install(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_lines.bp)
+    app.register_blueprint(api_voices.bp)          # voice picker, framing preview
     app.register_blueprint(pages.bp)
     return app

@@ -122,7 +122,8 @@ def check_story(text: str, gallery: Gallery, *, animator: str | None = None,
             pid, mirror = auto[name]
             entry["auto_portrait"] = pid + (" (mirrored)" if mirror else "")
         report["speakers"].append(entry)
-    report.update(aspect=story.aspect, framing=story.framing, captions=story.captions,
+    report.update(aspect=story.aspect, framing=story.framing, captions=story.captions, transition=story.transition,
+                  layout=story.layout,
                   frame_size=_frame_size(story, gallery, auto))
     report["ok"] = not problems
     return report

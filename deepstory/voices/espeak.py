@@ -33,6 +33,12 @@ class EspeakVoice(Voice):
         self.rate = 175 if rate is None else rate
         self.pitch = 50 if pitch is None else pitch
         try:
+            # espeak-ng quietly speaks an unknown variant ('+m77') with its default voice: refuse it instead
+            known = espeak.variant_names()
+            if variant and known and variant not in known:
+                raise VoiceError(f"unknown espeak variant {variant!r} in {spec!r}; variants include "
+                                 f"{', '.join(v for v in known if re.fullmatch(r'[mf][0-9]', v))} (run 'python run_story.py voices' "
+                                 f"to list them all)")
             espeak.synthesize("a", self.name, self.rate, self.pitch)
         except ValueError:
             raise VoiceError(f"unknown espeak voice {spec!r}; run 'python run_story.py voices' to list them") from None

@@ -122,6 +122,17 @@ class _Engine:
             i += 1
         return names
 
+    def languages(self) -> list[tuple[str, str, int]]:
+        """(identifier, display name, gender: 1 male / 2 female / 0 unknown) of each installed language."""
+        voices = self.lib.espeak_ListVoices(None)
+        out, i = [], 0
+        while voices[i]:
+            v = voices[i].contents
+            ident = (v.identifier or v.name).decode()
+            out.append((ident, (v.name or b"").decode("utf-8", "replace"), int(v.gender)))
+            i += 1
+        return out
+
     def synthesize(self, text: str, voice: str, rate: int, pitch: int) -> Synthesis:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise ValueError(f"espeak-ng has no voice {voice!r}")
@@ -192,6 +203,34 @@ def variant_names() -> list[str]:
         return []
     folder = os.path.join(data_dir, "espeak-ng-data", "voices", "!v")
     return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def languages() -> list[tuple[str, str, int]]:
+    """(identifier, display name such as 'English (Scotland)', gender 1 male / 2 female / 0 unknown)."""
+    with _lock:
+        return _get().languages()
+
+
+def variant_details() -> dict[str, tuple[str, str | None]]:
+    """variant -> (its own display name, 'male' / 'female' / None), from the variant files' `name` and
+    `gender` lines (espeak-ng's own description of each variant)."""
+    with _lock:
+        data_dir = _get().data_dir
+    out: dict[str, tuple[str, str | None]] = {}
+    if data_dir is None:
+        return out
+    folder = os.path.join(data_dir, "espeak-ng-data", "voices", "!v")
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        display, gender = name, None
+        with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
+            for line in f.read(4096).splitlines():
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == "name":
+                    display = " ".join(parts[1:])
+                elif len(parts) >= 2 and parts[0] == "gender" and parts[1].lower() in ("male", "female"):
+                    gender = parts[1].lower()
+        out[name] = (display, gender)
+    return out
 
 
 def library_version() -> str:

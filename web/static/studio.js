@@ -225,7 +225,7 @@ const Studio = {
     $("#cancel-btn").addEventListener("click", (e) => api("POST", `/api/renders/${e.target.dataset.render}/cancel`)
       .catch(err => ($("#render-state").textContent = err.message)));
     $("#animator").addEventListener("change", (e) => this.cast({ animator: e.target.value }));
-    for (const key of ["title", "aspect", "framing", "captions"]) {
+    for (const key of ["title", "aspect", "framing", "captions", "transition", "layout"]) {
       $(`#set-${key}`).addEventListener("change", (e) => this.setSetting(key, e.target.value));
     }
     $("#still-btn").addEventListener("click", () => this.render("still"));
@@ -345,7 +345,7 @@ const Studio = {
       el("span", { class: "who", text: l.speaker }), " ", el("span", { text: l.text }))));
     if (check.animator) $("#animator").value = check.animator;
     if (check.title) $("#set-title").value = check.title;
-    for (const key of ["aspect", "framing", "captions"]) if (check[key]) $(`#set-${key}`).value = check[key];
+    for (const key of ["aspect", "framing", "captions", "transition", "layout"]) if (check[key]) $(`#set-${key}`).value = check[key];
     $("#frame-size").textContent = check.frame_size ? `${check.frame_size[0]} × ${check.frame_size[1]} pixels` : "…";
     // a broken story cannot be rendered: say why instead of failing after the click
     const btn = $("#render-btn");
@@ -365,10 +365,7 @@ const Studio = {
       const info = this.portraits.find(p => p.id === pid);
       const voiceId = `voice-${sp.name.replace(/\W+/g, "_")}`;
       const portraitId = `portrait-${sp.name.replace(/\W+/g, "_")}`;
-      const audio = el("audio", { controls: true, preload: "none", hidden: true });
-      const voice = el("input", { id: voiceId, list: "voice-list", value: sp.voice || "",
-        placeholder: "automatic", autocomplete: "off" });
-      voice.addEventListener("change", () => this.cast({ speakers: { [sp.name]: { voice: voice.value.trim() } } }));
+      const voice = VoicePicker.field(sp, voiceId, (spec) => this.cast({ speakers: { [sp.name]: { voice: spec } } }));
       const select = el("select", { id: portraitId },
         el("option", { value: "", text: `automatic (${sp.auto_portrait || "bundled"})` }),
         ...this.portraits.map(p => el("option", { value: p.id, text: p.label, selected: p.id === pid })));
@@ -377,16 +374,11 @@ const Studio = {
         el("div", { class: "speaker-face" }, info ? faceFigure(info) : el("span", { class: "muted", text: "auto" })),
         el("div", { class: "speaker-body" },
           el("h3", { text: `${sp.name} (${sp.lines} line${sp.lines === 1 ? "" : "s"})` }),
-          el("div", { class: "field" }, el("label", { for: voiceId, text: "Voice" }), voice,
-            el("button", { type: "button", class: "small", text: "Preview",
-              "aria-label": `Preview ${sp.name}'s voice`,
-              onclick: () => {
-                audio.src = "/api/voices/preview?voice=" + encodeURIComponent(voice.value.trim() || sp.voice || "espeak:en-us");
-                audio.hidden = false; audio.play().catch(() => {});
-              } })),
-          audio,
+          voice,
           el("div", { class: "field" }, el("label", { for: portraitId, text: "Portrait" }), select)));
     }));
+    VoicePicker.loadAutomatic(this.id);
+    FramingPreview.refresh(this.id, this.check, this.revision);
     this.showGallery();
   },
 
