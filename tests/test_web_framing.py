@@ -35,6 +35,7 @@ def _set(client: Client, sid: str, **values) -> dict:
     return r.get_json()
 
 
+@pytest.mark.slow              # a still render to compare with
 def test_preview_is_the_renders_first_frame_fill_fit_and_duo(client):
     sid = client.new_story(story_text(LINES, speakers=CAST, title="Framing tale"))["id"]   # max_side 128, 16:9
     info = client.get(f"/api/stories/{sid}/framing").get_json()
@@ -96,6 +97,7 @@ def test_framing_errors_and_csrf(client):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_framing_preview_follows_the_settings_form(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 860})

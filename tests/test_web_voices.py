@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from deepstory.cast import resolve_cast
+from deepstory.errors import VoiceError
 from deepstory.story import parse_story
+from deepstory.voices import resolve_voice
 
 from test_web_browser import ARTIFACTS
 from webapp import Client, make_app, story_text
@@ -38,6 +40,8 @@ def test_catalog_search_check_and_automatic(client):
     bad = client.get("/api/voices/check?voice=espeak:en-gb%2Bm77").get_json()
     assert bad["ok"] is False and "unknown espeak variant 'm77'" in bad["problem"]
     assert "run_story.py" not in bad["problem"]                              # no command-line advice in the page
+    with pytest.raises(VoiceError, match="unknown espeak variant 'm77'"):      # the render refuses it the same way
+        resolve_voice("espeak:en-gb+m77")
     assert client.get("/api/voices/check?voice=/etc/passwd").get_json()["ok"] is False
     good = client.get("/api/voices/check?voice=espeak:en-gb-scotland%2Bm1").get_json()
     assert good["ok"] and good["voice"]["label"] == "English (Scotland) — Male 1 (espeak, male)"
@@ -68,6 +72,7 @@ def test_catalog_search_check_and_automatic(client):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_voice_picker_in_a_real_browser(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 860})
