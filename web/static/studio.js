@@ -433,7 +433,13 @@ const Studio = {
     } catch (e) { $("#upload-state").textContent = e.message; $("#upload-state").classList.add("error"); }
   },
 
-  async setSetting(key, value) {
+  setSetting(key, value) {
+    // one at a time: two quick changes must not both send the same base revision (the second would 409)
+    this.settings = (this.settings || Promise.resolve()).then(() => this.setOneSetting(key, value));
+    return this.settings;
+  },
+
+  async setOneSetting(key, value) {
     // one front-matter setting, changed on the server line by line (the rest of the text is kept as written)
     try {
       await this.save();
