@@ -50,6 +50,17 @@ def sda_va(fixtures_dir):
 
 
 @pytest.fixture(scope="module")
+def fom_clip(fixtures_dir):
+    """The tiny FOM fixture's source and 11 driving frames (the golden clip there and back) as uint8 images."""
+    import numpy as np
+    case = np.load(fixtures_dir / "fom" / "case-tiny.npz")
+    to_u8 = lambda a: (np.clip(a, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
+    source = to_u8(case["source"][0].transpose(1, 2, 0))
+    frames = [to_u8(case["driving"][0, :, t].transpose(1, 2, 0)) for t in range(case["driving"].shape[2])]
+    return source, frames + frames[-2::-1]
+
+
+@pytest.fixture(scope="module")
 def fom_tiny(fixtures_dir) -> tuple[Path, Path]:
     """(config, checkpoint) of the tiny FOM fixture."""
     d = fixtures_dir / "fom"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from web.casting import available_animators
+from studio_page import new_story_page
 
 
 pytestmark = pytest.mark.browser
@@ -28,16 +29,7 @@ Eileen: And this is the second line, which comes a little later.
 @pytest.mark.slow
 def test_write_cast_render_watch_in_a_real_browser(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1366, "height": 860})
-    page.set_default_timeout(60_000)          # the machine may be busy; renders wait longer below
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # the studio must work under its own Content-Security-Policy: no blocked script, style or media
-    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.goto(server + "/")
-    page.get_by_role("button", name="New story").click()
-    page.wait_for_url("**/stories/s*")
-    page.wait_for_selector("body[data-ready]")
+    page, errors = new_story_page(browser, server)     # renders wait longer below
 
     # A broken story cannot be rendered: Render is disabled with the reason.
     page.fill("#story-text", "---\nanimator: nope\n---\nNarrator: hi\n")

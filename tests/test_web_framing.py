@@ -12,6 +12,7 @@ from modules.landmarks import detect
 
 from test_web_browser import ARTIFACTS
 from webapp import Client, make_app, story_text
+from studio_page import new_story_page
 
 LINES = "Ann: Hello there, Bob.\nBob: Hello, Ann.\nAnn: Shall we go?"
 CAST = {"Ann": {"portrait": "astronaut", "voice": "espeak:en-us+f3"},
@@ -100,15 +101,7 @@ def test_framing_errors_and_csrf(client):
 @pytest.mark.slow
 def test_framing_preview_follows_the_settings_form(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1366, "height": 860})
-    page.set_default_timeout(30_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.goto(server + "/")
-    page.get_by_role("button", name="New story").click()
-    page.wait_for_url("**/stories/s*")
-    page.wait_for_selector("body[data-ready]")
+    page, errors = new_story_page(browser, server)
     page.fill("#story-text", story_text(LINES, speakers=CAST))
     page.keyboard.press("Control+s")
     page.wait_for_function("() => document.querySelector('#save-state').textContent === 'Saved'")

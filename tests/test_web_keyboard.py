@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from test_web_browser import ANIMATOR
+from studio_page import new_story_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,15 +24,7 @@ MAX_TABS = 30          # editor -> Render (settings, two speakers' cast rows: 22
 
 
 def test_tab_reaches_render_and_the_gallery_is_one_stop(server, browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(server + "/")
-    page.get_by_role("button", name="New story").click()
-    page.wait_for_url("**/stories/s*")
-    page.wait_for_selector("body[data-ready]")
+    page, errors = new_story_page(browser, server)
     page.fill("#story-text", STORY)
     page.wait_for_function("() => document.querySelector('#save-state').textContent === 'Saved'")
     page.reload()
@@ -58,4 +51,4 @@ def test_tab_reaches_render_and_the_gallery_is_one_stop(server, browser):
     assert page.evaluate("() => document.activeElement.closest('#gallery') !== null")
     assert page.evaluate("() => document.activeElement.outerHTML") != first
     assert errors == []
-    context.close()
+    page.close()

@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 
 from test_web_browser import ARTIFACTS
+from studio_page import new_story_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -56,14 +57,7 @@ def _wait_render(server: str, sid: str, count: int) -> dict:
 
 
 def test_line_editor_edits_reorders_plays_and_rerenders_one_line(server, browser):
-    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(server + "/")
-    page.get_by_role("button", name="New story").click()
-    page.wait_for_url("**/stories/s*")
-    page.wait_for_selector("body[data-ready]")
+    page, errors = new_story_page(browser, server, height=900)
     sid = page.url.rstrip("/").rsplit("/", 1)[1]
     page.fill("#story-text", FRONT + BODY)
     _saved(page)

@@ -12,6 +12,7 @@ from deepstory.voices import resolve_voice
 
 from test_web_browser import ARTIFACTS
 from webapp import Client, make_app, story_text
+from studio_page import new_story_page
 
 STORY = story_text("Narrator: Hello there, this is the first line.\nEileen: And this is the second one.",
                    title="Voices tale")
@@ -75,15 +76,7 @@ def test_catalog_search_check_and_automatic(client):
 @pytest.mark.slow
 def test_voice_picker_in_a_real_browser(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1366, "height": 860})
-    page.set_default_timeout(30_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.goto(server + "/")
-    page.get_by_role("button", name="New story").click()
-    page.wait_for_url("**/stories/s*")
-    page.wait_for_selector("body[data-ready]")
+    page, errors = new_story_page(browser, server)
     page.fill("#story-text", STORY)
     page.keyboard.press("Control+s")
     page.wait_for_function("() => document.querySelector('#save-state').textContent === 'Saved'")
