@@ -88,10 +88,13 @@ def test_pauses_fall_in_silence_and_vowels_in_sound(speech):
             pauses += 1
             assert _rms(inner) < 0.05 * level, f"pause at {p.start:.3f}s is not silent"
         if p.symbol.strip("ˈˌ") in VOWELS and b - a > 0.06 * SR:
-            vowel_levels.append(_rms(inner) / level)
-    # piper samples noise on every call: a phrase-final vowel can trail off, so not every single one
-    assert pauses >= 2 and len(vowel_levels) >= 4               # after "cold," and "howled;"
-    assert np.mean(np.array(vowel_levels) > 0.3) >= 0.8 and np.median(vowel_levels) > 0.6, vowel_levels
+            final = i + 1 >= len(ph) or ph[i + 1].symbol == "_"
+            vowel_levels.append((_rms(inner) / level, final))
+    # piper samples noise on every call, and a phrase-final vowel (before a pause) may trail off into it;
+    # every other vowel is voiced all through
+    inside = [v for v, final in vowel_levels if not final]
+    assert pauses >= 2 and len(inside) >= 4                     # after "cold," and "howled;"
+    assert min(inside) > 0.3 and np.median([v for v, _ in vowel_levels]) > 0.6, vowel_levels
 
 
 def test_rate_sets_the_speed(joe):
