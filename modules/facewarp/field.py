@@ -78,6 +78,8 @@ class WarpField:
         self.m_origin, self.m_axis, self.m_normal = t(m.origin), t(m.axis), t(m.normal)
         self.m_scale = float(m.scale)
         self.lip_up, self.lip_lo = t(rig.lip_upper), t(rig.lip_lower)
+        # the eye frames run outer -> inner corner: +1 where that is left to right in the picture (gaze signs)
+        self.eye_across = [1.0 if e.frame.axis[0] >= 0 else -1.0 for e in rig.eyes]
         self.eyes = [(t(e.frame.origin), t(e.frame.axis), t(e.frame.normal), float(e.frame.scale),
                       t(e.upper), t(e.lower)) for e in rig.eyes]
         self.pivot = t(rig.pivot)
@@ -282,7 +284,7 @@ class WarpField:
         shade = torch.ones_like(dx)
         lash = torch.zeros_like(dx)
         covers = torch.zeros_like(dx)
-        for origin, axis, normal, scale, upc, loc in self.eyes:
+        for (origin, axis, normal, scale, upc, loc), across in zip(self.eyes, self.eye_across):
             ex, ey = qx - origin[0], qy - origin[1]
             ea = (ex * axis[0] + ey * axis[1]) / scale
             eb = (ex * normal[0] + ey * normal[1]) / scale
@@ -299,7 +301,6 @@ class WarpField:
             # gaze: the eye's contents (iris, pupil) shift inside the opening; lids and corners stay
             inside = ((eb - up) / (lo - up)).clamp(0, 1)
             look = torch.sin(np.pi * inside) * (1 - _smoothstep((ea.abs() - 0.45) / 0.45)) * (1 - cover) * scale
-            across = 1.0 if float(axis[0]) >= 0 else -1.0       # the eye frames run outer -> inner corner
             dea, deb = -GAZE_SHIFT * gx * across * look, deb - 0.5 * GAZE_SHIFT * gy * look
             dx = dx + dea * axis[0] + deb * normal[0]
             dy = dy + dea * axis[1] + deb * normal[1]

@@ -41,6 +41,7 @@ class FaceWarpRenderer:
         self.cpu_threads = None if cpu_threads is None else max(1, int(cpu_threads))
         h, w = portrait.shape[:2]
         self.rig = build_rig(self.portrait, mesh)
+        self.lid_luma = float(np.dot(self.rig.lid_colour, LUMA.numpy()))    # the closed lid's brightness
         self.crop = facecrop.square_around(face_box(mesh), (w, h), scale=CROP_SCALE)
         self.mask = facecrop.feather_mask(self.crop.side)
         side = self.crop.side
@@ -63,13 +64,12 @@ class FaceWarpRenderer:
         roi = img[:, :, y0:y1, x0:x1]
         img[:, :, y0:y1, x0:x1] = roi + (warp.paint_rgb - roi) * warp.paint_alpha
         lid, lash = self.field.colours["lid_colour"], self.field.colours["lash_colour"]
-        lid_luma = float((lid.flatten() * LUMA.to(lid)).sum())
         for (ey0, ey1, ex0, ex1), cover, shade, alpha in warp.lids or ():
             roi = img[:, :, ey0:ey1, ex0:ex1]
             # the mirrored skin may pick up something dark above the eye (a glasses rim, a brow, shadow):
             # a lid is never much darker than the lid skin, so such pixels take the lid's colour instead
             luma = (roi * LUMA.to(roi).view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
-            fix = cover * ((0.85 * lid_luma - luma) / (0.2 * lid_luma)).clamp(0, 1)
+            fix = cover * ((0.85 * self.lid_luma - luma) / (0.2 * self.lid_luma)).clamp(0, 1)
             roi = (roi + (lid - roi) * fix) * shade
             img[:, :, ey0:ey1, ex0:ex1] = roi + (lash - roi) * alpha
         out = (img * 255.0 + 0.5).clamp(0, 255).to(torch.uint8)
