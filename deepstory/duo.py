@@ -85,12 +85,16 @@ def idle_frames(listener: Listener, n: int, fps: int) -> Iterator[np.ndarray]:
 def compose(speaking: Iterator[np.ndarray], duo: Duo, speaker_frame: ClipFrame, n: int, fps: int
             ) -> Iterator[np.ndarray]:
     """Side-by-side story frames: the speaker's clip and the listener's idle, each framed into its half."""
-    w, h = duo.size
-    lw = half_size(duo.size)[0]
     for a, b in zip(speaking, idle_frames(duo.listener, n, fps)):
-        out = np.empty((h, w, 3), np.uint8)
         talk, idle = speaker_frame.apply(a), duo.listener.frame.apply(b)
-        left, right = (talk, idle) if duo.speaker_left else (idle, talk)
-        out[:, :lw] = left[:, :lw]
-        out[:, lw:] = right[:, :w - lw]
-        yield out
+        yield side_by_side(*((talk, idle) if duo.speaker_left else (idle, talk)), duo.size)
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """One story frame of `size` (w, h) from two pictures framed into its halves."""
+    w, h = size
+    lw = half_size(size)[0]
+    out = np.empty((h, w, 3), np.uint8)
+    out[:, :lw] = left[:, :lw]
+    out[:, lw:] = right[:, :w - lw]
+    return out

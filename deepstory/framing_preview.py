@@ -37,10 +37,5 @@ def duo_frame(story: Story, portraits: dict[str, Portrait], scene: tuple[str, st
     cast = Cast({}, portraits)
     size = story_frame_size(story, cast)
     halves = frame_plans(story, cast, duo_layout.half_size(size))     # all speakers, as duo_plans plans them
-    w, h = size
-    lw = duo_layout.half_size(size)[0]
     left, right = (halves[n].apply(_still(story, portraits[n])) for n in scene)
-    out = np.empty((h, w, 3), np.uint8)
-    out[:, :lw] = left[:, :lw]
-    out[:, lw:] = right[:, :w - lw]
-    return out
+    return duo_layout.side_by_side(left, right, size)
