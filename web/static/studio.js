@@ -235,11 +235,9 @@ const Studio = {
     $("#bar-still").addEventListener("click", () => this.render("still"));
     $("#bar-render").addEventListener("click", () => $("#render-btn").click());
     this.setupUpload();
-    const [story, voices, portraits, animators] = await Promise.all([
-      api("GET", `/api/stories/${this.id}`), api("GET", "/api/voices"), api("GET", "/api/portraits"),
-      api("GET", "/api/animators")]);
-    this.voices = voices.voices; this.portraits = portraits.portraits; this.animators = animators.animators;
-    $("#voice-list").replaceChildren(...this.voices.map(v => el("option", { value: v })));
+    const [story, portraits, animators] = await Promise.all([
+      api("GET", `/api/stories/${this.id}`), api("GET", "/api/portraits"), api("GET", "/api/animators")]);
+    this.portraits = portraits.portraits; this.animators = animators.animators;
     $("#animator").replaceChildren(...this.animators.map(a => el("option", { value: a, text: a })));
     this.apply(story);
     const active = story.renders.find(r => ["queued", "running"].includes(r.status));
