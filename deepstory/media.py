@@ -1,4 +1,5 @@
-"""Video files: per-clip H.264 encoding, story assembly (stream-copied video + AAC), probing.
+"""Video files: per-clip H.264 encoding (deepstory/clip_encoder.py), story assembly (stream-copied video +
+AAC), probing.
 
 Frames stream through: a clip is encoded as its frames arrive, and the story is assembled by copying
 each clip's compressed packets (no re-encode) next to the audio encoded clip by clip, so memory does
@@ -15,48 +16,7 @@ import numpy as np
 
 from .cache import atomic_write
 from .errors import OutputError
-from .settings import EncoderSettings
-
-ENCODER = EncoderSettings()          # every clip must share these: the story is assembled by copying packets
-CRF, PRESET = str(ENCODER.crf), ENCODER.preset
-
-
-def encoder_id() -> str:
-    """What decides a clip's H.264 parameter sets; part of the cache keys of encoded clips, because the
-    story is assembled by copying clip packets and every clip must match the first one's stream setup."""
-    import av
-    return f"libx264/av{av.__version__}/crf{CRF}/{PRESET}"
-
-
-def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int | Fraction, size: tuple[int, int],
-                expected: int | None = None) -> int:
-    """Encode RGB uint8 frames of `size` (w, h) to an H.264 MP4 at `fps` (exact: 30000/1001 stays NTSC),
-    atomically; returns the count."""
-    import av
-    count = 0
-
-    def write(tmp: Path) -> None:
-        nonlocal count
-        with av.open(str(tmp), "w", format="mp4") as out:
-            stream = out.add_stream("libx264", rate=Fraction(fps))
-            stream.width, stream.height = size
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": CRF, "preset": PRESET}
-            for frame in frames:
-                if frame.shape[1] != size[0] or frame.shape[0] != size[1]:
-                    raise ValueError(f"frame {count} is {frame.shape[1]}x{frame.shape[0]}, expected {size[0]}x{size[1]}")
-                vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-                vf.pts = count
-                vf.time_base = 1 / Fraction(fps)
-                out.mux(stream.encode(vf))
-                count += 1
-            out.mux(stream.encode(None))
-        if expected is not None and count != expected:
-            raise RuntimeError(f"clip has {count} frames, expected {expected}")
-
-    atomic_write(path, write)
-    return count
-
+from .clip_encoder import encode_clip, encoder_id  # noqa: F401  (the clip writer lives there)
 
 def read_frames(path: Path) -> Iterator[np.ndarray]:
     """Decode a video's frames as RGB uint8 arrays, one at a time."""
