@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from . import framing, transitions
 from .cache import StageCache, atomic_write_text, stage_key
 from .captions import hold_cues
 from .cast import Cast
+from .clip_encoder import ClipOutput
 from .clip_stages import cancellable
 from .engines.base import even_size_within
 from .native_stderr import quiet_native_stderr
@@ -72,11 +73,13 @@ class FrameJob:
 
 def frame_job(task: ClipTask, cache: StageCache, frame: framing.ClipFrame,
               burn: tuple[tuple[float, float, str], ...], edges: tuple[transitions.Edge, ...] = (),
-              duo: duo_layout.Duo | None = None) -> FrameJob:
+              duo: duo_layout.Duo | None = None, pictures: bool = True) -> FrameJob:
     """Framed copies are cached apart from the animation: changing the framing, the transition or the
-    layout never re-animates."""
+    layout never re-animates. Planned before the clip is animated, its size is the one its animator is
+    expected to make and the dissolve pictures are not loaded (`pictures` False): `replan` once animated."""
     clip = cache.path("animate", task.animate_key, ".mp4")
-    if frame.mode == "fit" and not burn and not edges and duo is None and video_size(clip) == frame.size:
+    size = video_size(clip) if cache.has("animate", task.animate_key, ".mp4") else frame.clip_size
+    if frame.mode == "fit" and not burn and not edges and duo is None and size == frame.size:
         return FrameJob(task, frame, burn, "")
     inputs = {"animate": task.animate_key, "frame": frame.key(), "version": FIT_VERSION, "encoder": encoder_id()}
     if burn:
@@ -86,14 +89,19 @@ def frame_job(task: ClipTask, cache: StageCache, frame: framing.ClipFrame,
     if duo is not None:
         inputs["duo"] = duo.key()
     job = FrameJob(task, frame, burn, stage_key("fit", inputs), edges, duo)
-    if edges and not cache.has("fit", job.key, ".mp4"):          # to be framed: load the neighbour pictures
+    if edges and pictures and not cache.has("fit", job.key, ".mp4"):    # to be framed: the neighbour pictures
         job = FrameJob(task, frame, burn, job.key, transitions.with_pictures(edges, cache), duo)
     return job
 
 
-def frame_clip(job: FrameJob, src: Path, dst: Path, cancel: Callable[[], bool] | None = None) -> Path:
-    """Read the animated clip `src`, frame (and caption) each picture, encode into `dst`."""
-    frames = cancellable(read_frames(src), cancel)
+def replan(job: FrameJob, cache: StageCache) -> FrameJob:
+    """A job planned before animation, now that its clip (and its neighbours) are animated."""
+    return frame_job(job.task, cache, job.frame, job.burn, job.edges, job.duo)
+
+
+def framed_frames(job: FrameJob, frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """The animated clip's pictures made into the story's: framed (or laid out as a duo), dissolved into
+    the neighbours, captioned."""
     if job.duo is not None:
         frames = duo_layout.compose(frames, job.duo, job.frame, job.task.n_frames, job.task.fps)
     else:
@@ -104,8 +112,22 @@ def frame_clip(job: FrameJob, src: Path, dst: Path, cancel: Callable[[], bool] |
         from .captions import CaptionPainter, caption_at
         painter = CaptionPainter(job.size)
         frames = (painter.paint(f, caption_at(job.burn, (i + 0.5) / job.task.fps)) for i, f in enumerate(frames))
-    encode_clip(frames, dst, job.task.fps, job.size, expected=job.task.n_frames)
+    return frames
+
+
+def frame_clip(job: FrameJob, src: Path, dst: Path, cancel: Callable[[], bool] | None = None) -> Path:
+    """Read the animated clip `src`, frame (and caption) each picture, encode into `dst`."""
+    encode_clip(framed_frames(job, cancellable(read_frames(src), cancel)), dst, job.task.fps, job.size,
+                expected=job.task.n_frames)
     return dst
+
+
+def framed_with_animation(job: FrameJob, path: Path) -> ClipOutput:
+    """The framed clip as a second output of the animate pass: one render, no separate pass (for jobs
+    without dissolve edges, whose neighbour pictures may not be animated yet). It frames the animated
+    clip's pictures as decoded again, so its bytes are those the frame pass would make from the file:
+    a render gives the same video whether its clips were framed here or later."""
+    return ClipOutput(path, job.size, lambda frames: framed_frames(job, frames), from_first_clip=True)
 
 
 def framed_path(job: FrameJob, cache: StageCache) -> Path:
@@ -147,7 +169,8 @@ def duo_plans(story: Story, tasks: list[ClipTask], cast: Cast, frames_of: dict[s
 
 
 def frame_jobs(story: Story, tasks: list[ClipTask], cues: list[Cue], clips: list[dict], cache: StageCache,
-               frames_of: dict[str, framing.ClipFrame], cast: Cast | None = None) -> list[FrameJob]:
+               frames_of: dict[str, framing.ClipFrame], cast: Cast | None = None, pictures: bool = True
+               ) -> list[FrameJob]:
     starts = {c["id"]: c["start"] for c in clips}
 
     def burned(t: ClipTask) -> tuple[tuple[float, float, str], ...]:
@@ -160,7 +183,7 @@ def frame_jobs(story: Story, tasks: list[ClipTask], cues: list[Cue], clips: list
     duos = duo_plans(story, tasks, cast, frames_of) if cast is not None else [None] * len(tasks)
     # dissolves between single shots; a duo scene's clips follow each other (and come and go) with cuts
     edges = transitions.plan_edges(story.transition, tasks, frames_of, {i for i, d in enumerate(duos) if d})
-    return [frame_job(t, cache, d[0] if d else frames_of[t.speaker], burned(t), e, d[1] if d else None)
+    return [frame_job(t, cache, d[0] if d else frames_of[t.speaker], burned(t), e, d[1] if d else None, pictures)
             for t, e, d in zip(tasks, edges, duos)]
 
 

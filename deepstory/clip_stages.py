@@ -10,7 +10,7 @@ import numpy as np
 
 from .engines.base import ClipSpeech, Driver, SpeakerSession
 from .errors import EngineError
-from .media import encode_clip
+from .clip_encoder import ClipOutput, write_clips
 from .progress import check_cancel
 from .tasks import ClipTask
 
@@ -32,9 +32,10 @@ def cancellable(frames: Iterator[np.ndarray], cancel: Callable[[], bool] | None)
 
 
 def animate(task: ClipTask, motion: np.ndarray, speech: ClipSpeech, session: SpeakerSession, path: Path,
-            cancel: Callable[[], bool] | None = None) -> Path:
-    """The speaker's portrait moved by `motion`, encoded (H.264, the speaker's own size) into `path`;
-    frames stream from the animator into the encoder."""
+            cancel: Callable[[], bool] | None = None, also: tuple[ClipOutput, ...] = ()) -> Path:
+    """The speaker's portrait moved by `motion`, encoded (H.264, the speaker's own size) into `path`
+    (written in place: a temp path the caller renames); frames stream from the animator into the encoder,
+    and into the clips `also` makes of them in the same pass (the clip framed for the story)."""
     frames = cancellable(session.render(motion, speech), cancel)
-    encode_clip(frames, path, task.fps, session.output_size, expected=task.n_frames)
+    write_clips(frames, task.fps, [ClipOutput(path, session.output_size), *also], expected=task.n_frames)
     return path

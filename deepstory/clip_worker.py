@@ -51,11 +51,19 @@ class ClipWorker:
             self._sessions.popitem(last=False)[1].__exit__(None, None, None)
         return self._sessions[speaker]
 
-    def animate(self, task: ClipTask, speech: dict[str, np.ndarray], motion: np.ndarray) -> bytes:
+    def animate(self, task: ClipTask, speech: dict[str, np.ndarray], motion: np.ndarray, frame_job=None
+                ) -> bytes | tuple[bytes, bytes]:
+        """The clip's bytes; with `frame_job` (deepstory.assembly.FrameJob), also its framed copy's, made
+        in the same pass."""
         session = self._session(task.speaker)
         with tempfile.TemporaryDirectory(prefix="deepstory-clip-") as tmp:
-            path = animate(task, motion, clip_speech(speech, task.fps, task.seed), session, Path(tmp) / "clip.mp4")
-            return path.read_bytes()
+            clip, framed = Path(tmp) / "clip.mp4", Path(tmp) / "framed.mp4"
+            also = ()
+            if frame_job is not None:
+                from .assembly import framed_with_animation
+                also = (framed_with_animation(frame_job, framed),)
+            animate(task, motion, clip_speech(speech, task.fps, task.seed), session, clip, also=also)
+            return (clip.read_bytes(), framed.read_bytes()) if also else clip.read_bytes()
 
     def frame(self, task: ClipTask, job, clip: bytes) -> bytes:
         """An animated clip (its bytes) made into a story frame (deepstory.assembly.FrameJob)."""

@@ -1,15 +1,18 @@
 """Where clip tasks run: in this process (the default), in local worker processes (`--jobs N`), or on a
 Ray cluster (`--ray`, deepstory/ray_executor.py).
 
-Every executor does the same two passes over the tasks whose results are not cached: drive (one loaded
-driver per worker) then animate (per speaker, the portrait's source-side work done once per worker). The
-head (this process) loads each task's speech from the cache, hands it to a worker with the task, and
-writes what comes back (the motion array, the encoded clip's bytes) into the cache, so workers need no
-shared file system; results are the same bytes whichever executor made them.
+Every executor does the same passes over the tasks whose results are not cached: drive (one loaded
+driver per worker), animate (per speaker, the portrait's source-side work done once per worker; a clip
+is framed for the story in the same pass when its frame job needs no neighbour clip), then frame (the
+clips still to frame, from the cached animated clips). The head (this process) loads each task's speech
+from the cache, hands it to a worker with the task, and writes what comes back (the motion array, the
+encoded clips' bytes) into the cache, so workers need no shared file system; results are the same bytes
+whichever executor made them, and whichever pass framed them.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -34,6 +37,8 @@ def engine_error(exc: Exception) -> DeepstoryError:
 class ClipExecutor(ABC):
     """Runs the drive and animate stages of the tasks not cached yet; reports each clip as it lands."""
     name = ""
+    _fusable: dict = {}             # animate key -> the frame job to run in its animate pass
+    framed: set = frozenset()       # keys of the framed clips made by animate passes in this render
 
     def drive_all(self, engines: Engines, tasks: list[ClipTask], cache: StageCache, reporter: Reporter,
                   cancel: Cancel) -> None:
@@ -47,9 +52,16 @@ class ClipExecutor(ABC):
         reporter.end_stage("drive")
 
     def animate_all(self, engines: Engines, tasks: list[ClipTask], cast: Cast, cache: StageCache,
-                    reporter: Reporter, cancel: Cancel) -> None:
+                    reporter: Reporter, cancel: Cancel, frame_jobs: list | None = None) -> None:
         """Clips at each speaker's own output size (not the story's), so a portrait swap that changes the
-        story's frame size does not re-animate the other speakers: assembly frames their clips."""
+        story's frame size does not re-animate the other speakers: the frame pass frames their clips.
+        `frame_jobs` (planned before animation): a clip whose job needs no neighbour clip is framed in its
+        animate pass instead (the same bytes, cached as the frame pass's result)."""
+        self._fusable, self.framed = {}, set()
+        for j in frame_jobs or ():
+            if j.key and not j.edges and j.task.animate_key not in self._fusable \
+                    and not cache.has("fit", j.key, ".mp4"):
+                self._fusable[j.task.animate_key] = j
         reporter.stage("animate", len(tasks))
         todo = _pending(tasks, cache, "animate", ".mp4", reporter)
         if todo:
@@ -64,7 +76,10 @@ class ClipExecutor(ABC):
         reporter.stage("frame", len(jobs))
         todo, seen = [], set()
         for j in jobs:
-            if not j.key or j.key in seen or cache.has("fit", j.key, ".mp4"):
+            if j.key in self.framed and j.key not in seen:
+                seen.add(j.key)
+                reporter.step("frame", reused=False, label=j.task.id)      # framed in the animate pass
+            elif not j.key or j.key in seen or cache.has("fit", j.key, ".mp4"):
                 reporter.step("frame", reused=True)
             else:
                 seen.add(j.key)
@@ -148,10 +163,24 @@ class InProcessExecutor(ClipExecutor):
                                        no_face=engines.no_face) as session:
                     for t in (t for t in todo if t.speaker == speaker):
                         check_cancel(cancel)
-                        motion, speech = motion_for(t, cache), speech_for(t, cache)
-                        cache.write("animate", t.animate_key, ".mp4",
-                                    lambda tmp: animate(t, motion, speech, session, tmp, cancel))
+                        self._animate_one(t, session, cache, cancel)
                         reporter.step("animate", reused=False, label=t.id)
+
+    def _animate_one(self, t: ClipTask, session, cache: StageCache, cancel: Cancel) -> None:
+        """One clip, and its framed copy in the same pass when planned (one render, the encoders side by
+        side; the framed copy is sealed just before the clip)."""
+        motion, speech = motion_for(t, cache), speech_for(t, cache)
+        job = self._fusable.get(t.animate_key)
+        if job is None:
+            cache.write("animate", t.animate_key, ".mp4", lambda tmp: animate(t, motion, speech, session, tmp, cancel))
+            return
+        from .assembly import framed_with_animation
+
+        def both(tmp: Path) -> None:
+            cache.write("fit", job.key, ".mp4", lambda framed_tmp: animate(
+                t, motion, speech, session, tmp, cancel, also=(framed_with_animation(job, framed_tmp),)))
+        cache.write("animate", t.animate_key, ".mp4", both)
+        self.framed.add(job.key)
 
 
 def executor_from_setting(value: str) -> ClipExecutor:

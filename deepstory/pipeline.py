@@ -7,7 +7,9 @@
 4. an executor (deepstory/executors.py: in this process, local processes, or Ray) runs `drive` and
    `animate` (deepstory/clip_stages.py) for the tasks not cached;
 5. deepstory/assembly.py: each clip framed for the story (aspect, framing, burned captions; run by the
-   executor too), then stream-copied beside the audio, with subtitles and a timeline.
+   executor too, mostly inside the animate pass: the clips without a dissolve are framed as they are
+   animated, from their pictures as decoded again, the same bytes as framing the cached clip later), then
+   stream-copied beside the audio, with subtitles and a timeline.
 Every stage is cached by its inputs: changing one line re-runs only that line's clip; changing a portrait
 re-runs only `animate` for that speaker's clips (and the cheap assembly).
 """
@@ -21,7 +23,7 @@ from typing import Callable, Iterator
 
 from modules.errors import ModelInputError
 
-from .assembly import assemble_story, frame_jobs, frame_plans, story_cues, story_frame_size
+from .assembly import assemble_story, frame_jobs, frame_plans, replan, story_cues, story_frame_size
 from .cache import StageCache, sweep_stale_temp
 from .cast import Cast, resolve_cast
 from .errors import OutputError
@@ -93,7 +95,7 @@ def _prepare_output_dir(out_dir: Path) -> bool:
 def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     t0 = time.perf_counter()
     yield
-    timings[stage] = time.perf_counter() - t0
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - t0
 
 
 def _open_cache(cache_dir: Path | None, out_dir: Path, reporter: Reporter) -> StageCache:
@@ -135,12 +137,14 @@ def _render(story: Story, out_dir: Path, *, cache_dir: Path | None, reporter: Re
     try:
         with _timed(timings, "drive"):
             executor.drive_all(engines, tasks, cache, reporter, cancel)
-        with _timed(timings, "animate"):
-            executor.animate_all(engines, tasks, cast, cache, reporter, cancel)
         cues, clips, duration = story_cues(story, tasks)
+        with _timed(timings, "frame"):      # planned first, so the animate pass can frame clips as it makes them
+            planned = frame_jobs(story, tasks, cues, clips, cache, frame_plans(story, cast, story_frame_size(story, cast)),
+                                 cast, pictures=False)
+        with _timed(timings, "animate"):
+            executor.animate_all(engines, tasks, cast, cache, reporter, cancel, planned)
         with _timed(timings, "frame"):
-            jobs = frame_jobs(story, tasks, cues, clips, cache, frame_plans(story, cast, story_frame_size(story, cast)),
-                              cast)
+            jobs = [replan(j, cache) for j in planned]
             executor.frame_all(jobs, cache, reporter, cancel)
     finally:
         executor.close()

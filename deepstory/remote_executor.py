@@ -62,8 +62,17 @@ class RemoteExecutor(ClipExecutor):
         todo = sorted(todo, key=lambda t: (list(cast.portraits).index(t.speaker), t.index))   # speakers grouped
         self._start(engines, cast, "animate", todo)
         self._run("animate", todo, cache, reporter, cancel,
-                  lambda t: (load_speech(cache, t.speech_key), motion_for(t, cache)),
-                  lambda t, data: cache.write("animate", t.animate_key, ".mp4", lambda tmp: tmp.write_bytes(data)))
+                  lambda t: (load_speech(cache, t.speech_key), motion_for(t, cache), self._fusable.get(t.animate_key)),
+                  lambda t, data: self._save_animated(t, data, cache))
+
+    def _save_animated(self, t: ClipTask, data: bytes | tuple[bytes, bytes], cache: StageCache) -> None:
+        """A clip the worker animated, and its framed copy when the worker made one in the same pass."""
+        if isinstance(data, tuple):
+            data, framed = data
+            key = self._fusable[t.animate_key].key
+            cache.write("fit", key, ".mp4", lambda tmp: tmp.write_bytes(framed))
+            self.framed.add(key)
+        cache.write("animate", t.animate_key, ".mp4", lambda tmp: tmp.write_bytes(data))
 
     def _frame(self, todo, cache, reporter, cancel):
         by_task = {j.task.id: j for j in todo}

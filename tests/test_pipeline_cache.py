@@ -112,3 +112,24 @@ def test_swap_to_a_portrait_of_another_size_reanimates_only_that_speaker(tmp_pat
     info = probe(out / "tale.mp4")
     assert (info.width, info.height) == (128, 128) and abs(info.video_seconds - info.audio_seconds) < 0.04
     assert info.frames == round(info.video_seconds * 25)
+
+
+@pytest.mark.slow
+def test_clips_framed_in_the_animate_pass_are_the_clips_a_later_frame_pass_makes(tmp_path):
+    """A fresh render frames each clip while animating it (one render, no second decode pass); the clips it
+    makes are byte for byte those the frame pass makes later from the cached animated clips."""
+    import shutil
+
+    from deepstory.executors import InProcessExecutor
+    story = make_story_dir(tmp_path / "s", THREE_BODY, speakers=THREE, animator="builtin",
+                           extra="captions: burn")
+    cache = tmp_path / "cache"
+    executor = InProcessExecutor()
+    first = render(story, tmp_path / "out1", cache, executor=executor)
+    assert first.rendered["animate"] == 5 and first.rendered["frame"] == 5
+    assert len(executor.framed) == 5                    # every framed clip came out of the animate pass
+    shutil.rmtree(cache / "fit")
+    again = InProcessExecutor()
+    second = render(story, tmp_path / "out2", cache, executor=again)
+    assert second.rendered["animate"] == 0 and second.rendered["frame"] == 5 and not again.framed
+    assert (tmp_path / "out2" / "tale.mp4").read_bytes() == (tmp_path / "out1" / "tale.mp4").read_bytes()
