@@ -68,3 +68,15 @@ def paste(portrait: np.ndarray, patch: np.ndarray, crop: Crop, mask: np.ndarray)
     base = out[ya:yb, xa:xb].astype(np.float32)
     out[ya:yb, xa:xb] = np.clip(base + (sub_patch - base) * sub_mask + 0.5, 0, 255).astype(np.uint8)
     return out
+
+
+def put(portrait: np.ndarray, patch: np.ndarray, crop: Crop) -> np.ndarray:
+    """A copy of `portrait` with `patch` (crop.side square, uint8, already blended with the portrait at its
+    edges) written over the crop's part inside the image."""
+    out = portrait.copy()
+    h, w = portrait.shape[:2]
+    xa, ya = max(crop.x0, 0), max(crop.y0, 0)
+    xb, yb = min(crop.x0 + crop.side, w), min(crop.y0 + crop.side, h)
+    if xa < xb and ya < yb:
+        out[ya:yb, xa:xb] = patch[ya - crop.y0:yb - crop.y0, xa - crop.x0:xb - crop.x0]
+    return out

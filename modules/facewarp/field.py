@@ -179,14 +179,18 @@ class WarpField:
         act = self.jaw_active[y0:y1, x0:x1]
         delta = torch.stack([dx, dy], dim=1) * act
         alpha = alpha[:, None] * self.full_active[py0:py1, px0:px1]
+        # most batches hold no blink (and some no gaze shift): the lids, or the eyes, are then left out
+        blinking = bool((motion[:, BLINK] > 0).any())
+        looking = blinking or bool((motion[:, [GAZE_X, GAZE_Y]] != 0).any())
         lids, eyes = [], []
-        for box in self.eye_boxes:
+        for box in self.eye_boxes if looking else ():
             ey0, ey1, ex0, ex1 = box
             qe = src[:, :, ey0:ey1, ex0:ex1]
             act = self.full_active[ey0:ey1, ex0:ex1]
-            edx, edy, cover, shade, lash = self._eyes(p, qe[:, 0], qe[:, 1])
+            edx, edy, cover, shade, lash = self._eyes(p, qe[:, 0], qe[:, 1], blinking)
             eyes.append(torch.stack([edx, edy], dim=1) * act)
-            lids.append((box, (cover * act)[:, None], (1 - (1 - shade) * act)[:, None], (lash * act)[:, None]))
+            if blinking:
+                lids.append((box, (cover * act)[:, None], (1 - (1 - shade) * act)[:, None], (lash * act)[:, None]))
         src = src.clone()
         src[:, :, y0:y1, x0:x1] += delta
         for (ey0, ey1, ex0, ex1), d in zip(self.eye_boxes, eyes):
@@ -272,9 +276,10 @@ class WarpField:
         alpha = torch.maximum(alpha, crease_a)
         return dx, dy, alpha, rgb
 
-    def _eyes(self, p: torch.Tensor, qx: torch.Tensor, qy: torch.Tensor):
+    def _eyes(self, p: torch.Tensor, qx: torch.Tensor, qy: torch.Tensor, blinking: bool = True):
         """The closing upper lids at points q: (dx, dy) backward displacement, where the lid covers the eye,
-        a shading factor and the lash line's alpha (each (B, h, w)). The lid is the skin just above the lid line, mirrored down over the eye
+        a shading factor and the lash line's alpha (each (B, h, w)); with `blinking` False (no row blinks)
+        only the gaze shift is computed (no cover, shade 1, no lash). The lid is the skin just above the lid line, mirrored down over the eye
         (continuous at its top, the portrait's own texture and colour, no stretched lashes), darkened as it
         curves in towards its edge, where the lash line is drawn."""
         blink = p[..., BLINK].clamp(0, 1)
@@ -291,6 +296,14 @@ class WarpField:
             eac = ea.clamp(-1, 1)
             up, lo = _poly(upc, eac), _poly(loc, eac)
             lo = torch.maximum(lo, up + 1e-3)
+            # gaze: the eye's contents (iris, pupil) shift inside the opening; lids and corners stay
+            inside = ((eb - up) / (lo - up)).clamp(0, 1)
+            look = torch.sin(np.pi * inside) * (1 - _smoothstep((ea.abs() - 0.45) / 0.45)) * scale
+            if not blinking:
+                dea, deb = -GAZE_SHIFT * gx * across * look, -0.5 * GAZE_SHIFT * gy * look
+                dx = dx + dea * axis[0] + deb * normal[0]
+                dy = dy + dea * axis[1] + deb * normal[1]
+                continue
             px = 1.0 / scale                               # one pixel in eye units
             edge = up + blink * (lo - up + 1.0 * px)      # the lid's edge: from the lid line to just past the lower lid
             top = up - 0.10 - 2 * px                       # the lid layer starts here, above the open eye's lashes
@@ -298,9 +311,7 @@ class WarpField:
             cover = cover * (1 - _smoothstep((ea.abs() - 0.92) / 0.18)) * _smoothstep(blink / 0.15)
             mirrored = top - (eb - top) * 0.55            # skin above `top`, mirrored and a little compressed
             deb = (mirrored - eb) * cover * scale
-            # gaze: the eye's contents (iris, pupil) shift inside the opening; lids and corners stay
-            inside = ((eb - up) / (lo - up)).clamp(0, 1)
-            look = torch.sin(np.pi * inside) * (1 - _smoothstep((ea.abs() - 0.45) / 0.45)) * (1 - cover) * scale
+            look = look * (1 - cover)
             dea, deb = -GAZE_SHIFT * gx * across * look, deb - 0.5 * GAZE_SHIFT * gy * look
             dx = dx + dea * axis[0] + deb * normal[0]
             dy = dy + dea * axis[1] + deb * normal[1]

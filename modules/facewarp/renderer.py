@@ -43,13 +43,16 @@ class FaceWarpRenderer:
         self.rig = build_rig(self.portrait, mesh)
         self.lid_luma = float(np.dot(self.rig.lid_colour, LUMA.numpy()))    # the closed lid's brightness
         self.crop = facecrop.square_around(face_box(mesh), (w, h), scale=CROP_SCALE)
-        self.mask = facecrop.feather_mask(self.crop.side)
         side = self.crop.side
         self.res = int(min(side, flow_res))
         self.field = WarpField(self.rig, (self.crop.x0, self.crop.y0), side, self.res, self.device)
         patch = self.crop.cut(self.portrait)
         self.patch = torch.from_numpy(np.ascontiguousarray(patch)).to(self.device).permute(2, 0, 1)[None]
         self.patch = self.patch.float() / 255.0
+        # the warped crop fades back into the portrait through a feathered edge (blended here, on the device,
+        # for the whole batch at once: pasting is then a plain copy); both kept in 0..255 (+0.5 to round)
+        self.mask255 = torch.from_numpy(facecrop.feather_mask(side) * 255.0).to(self.device)[None, None]
+        self.patch255 = self.patch * 255.0 + 0.5
 
     def _warp_batch(self, rows: np.ndarray) -> np.ndarray:
         side = self.crop.side
@@ -72,8 +75,9 @@ class FaceWarpRenderer:
             fix = cover * ((0.85 * self.lid_luma - luma) / (0.2 * self.lid_luma)).clamp(0, 1)
             roi = (roi + (lid - roi) * fix) * shade
             img[:, :, ey0:ey1, ex0:ex1] = roi + (lash - roi) * alpha
-        out = (img * 255.0 + 0.5).clamp(0, 255).to(torch.uint8)
-        return out.permute(0, 2, 3, 1).cpu().numpy()
+        # in place: these are the batch's largest tensors
+        out = img.sub_(self.patch).mul_(self.mask255).add_(self.patch255).clamp_(0, 255).to(torch.uint8)
+        return out.permute(0, 2, 3, 1).contiguous().cpu().numpy()
 
     def _warp_batch_threads(self, rows: np.ndarray) -> np.ndarray:
         if self.device.type != "cpu" or self.cpu_threads is None:
@@ -96,4 +100,4 @@ class FaceWarpRenderer:
         for i in range(0, n_frames, self.batch):
             patches = self._warp_batch_threads(rows[i:i + self.batch])
             for patch in patches:
-                yield facecrop.paste(self.portrait, patch, self.crop, self.mask)
+                yield facecrop.put(self.portrait, patch, self.crop)
