@@ -155,7 +155,7 @@ class BuiltinAnimator(Animator):
     def cache_key(self) -> dict[str, Any]:
         # batch size and thread count do not change the pixels; the device kind may (float rounding)
         key = {"max_side": self.max_side, "flow_res": self.flow_res, "device": self.device.type,
-               "on_no_face": self.on_no_face, "look": 2}     # look 2: jaw, interior, grain (#12)
+               "on_no_face": self.on_no_face, "look": 3}     # look 2: jaw, interior, grain (#12); 3: wider opening
         if self.mouth != 1.0:
             key["mouth"] = self.mouth
         return key

@@ -18,7 +18,7 @@ from .motion import BLINK, GAZE_X, GAZE_Y, OPEN, PITCH, PRESS, ROLL, ROUND, TONG
 from . import interior
 from .rig import FaceRig
 
-MAX_GAP = 0.22          # inner-lip gap at open=1, as a fraction of face height
+MAX_GAP = 0.27          # inner-lip gap at open=1, as a fraction of face height (p90 opening 0.35-0.38 by dlib, real 0.42)
 LOWER_SHARE = 0.8       # how much of an opening the lower lip/jaw takes (the rest lifts the upper lip)
 HULL_FADE = (0.92, 1.17)  # motion fades from full to none between these multiples of the face hull
 JAW_FADE = (1.0, 1.45)    # the same for the jaw's drop: the chin moves fully, the neck below it stretches
