@@ -78,8 +78,8 @@ def frame_job(task: ClipTask, cache: StageCache, frame: framing.ClipFrame,
     layout never re-animates. Planned before the clip is animated, its size is the one its animator is
     expected to make and the dissolve pictures are not loaded (`pictures` False): `replan` once animated."""
     clip = cache.path("animate", task.animate_key, ".mp4")
-    size = video_size(clip) if cache.has("animate", task.animate_key, ".mp4") else frame.clip_size
-    if frame.mode == "fit" and not burn and not edges and duo is None and size == frame.size:
+    if frame.mode == "fit" and not burn and not edges and duo is None and frame.size == (
+            video_size(clip) if cache.has("animate", task.animate_key, ".mp4") else frame.clip_size):
         return FrameJob(task, frame, burn, "")
     inputs = {"animate": task.animate_key, "frame": frame.key(), "version": FIT_VERSION, "encoder": encoder_id()}
     if burn:
@@ -127,7 +127,7 @@ def framed_with_animation(job: FrameJob, path: Path) -> ClipOutput:
     without dissolve edges, whose neighbour pictures may not be animated yet). It frames the animated
     clip's pictures as decoded again, so its bytes are those the frame pass would make from the file:
     a render gives the same video whether its clips were framed here or later."""
-    return ClipOutput(path, job.size, lambda frames: framed_frames(job, frames), from_first_clip=True)
+    return ClipOutput(path, job.size, lambda frames: framed_frames(job, frames))
 
 
 def framed_path(job: FrameJob, cache: StageCache) -> Path:

@@ -2,9 +2,9 @@
 
 An animator renders frame i+1 while frame i is being encoded, so the two overlap on a multi-core CPU (the
 encoder is about half of a clip's time at 512 px); the bytes are those of encoding the frames in turn. One
-stream of frames can feed several clips at once (`write_clips`): the animate stage writes a speaker's clip
-and, in the same pass, the clip framed for the story (from the first clip's packets decoded again, the
-pictures a later frame pass would read back), each encoded on its own thread.
+stream of frames can feed more clips in the same pass (`write_clips`): the animate stage writes a speaker's
+clip and the clip framed for the story, made from the first clip's packets decoded again (the pictures a
+later frame pass would read back, so the bytes are the same), each encoded on its own thread.
 """
 from __future__ import annotations
 
@@ -37,11 +37,8 @@ class ClipOutput:
     """One clip made from a stream of frames."""
     path: Path                      # written in place: callers hand in a temp path they rename when done
     size: tuple[int, int]           # (w, h) of this clip's frames
-    # the frames this clip gets from the stream's (on the clip's own thread, in order); None: as they come
+    # the frames this clip makes of the pictures it gets (on the clip's own thread, in order); None: as they come
     transform: Callable[[Iterator[np.ndarray]], Iterator[np.ndarray]] | None = None
-    # True: made from the first clip's pictures as encoded and decoded again, exactly what reading that clip
-    # back would give (so the result is the same bytes as making it later from the file)
-    from_first_clip: bool = False
 
 
 def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int | Fraction, size: tuple[int, int],
@@ -52,38 +49,36 @@ def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int | Fraction, s
 
     def write(tmp: Path) -> None:
         nonlocal count
-        count = write_clips(frames, fps, [ClipOutput(tmp, size)], expected)
+        count = write_clips(frames, fps, ClipOutput(tmp, size), expected=expected)
 
     atomic_write(path, write)
     return count
 
 
-def write_clips(frames: Iterable[np.ndarray], fps: int | Fraction, outputs: list[ClipOutput],
-                expected: int | None = None) -> int:
-    """Encode one stream of RGB uint8 frames (of outputs[0].size) into every output, each on its own
-    thread; returns the stream's frame count. Every output must get as many frames as the stream has."""
+def write_clips(frames: Iterable[np.ndarray], fps: int | Fraction, clip: ClipOutput,
+                derived: tuple[ClipOutput, ...] = (), expected: int | None = None) -> int:
+    """Encode a stream of RGB uint8 frames (of clip.size) into `clip`, and each of `derived` from `clip`'s
+    pictures as encoded and decoded again (exactly what reading `clip` back gives), each on its own thread;
+    returns the stream's frame count. Every clip must get as many frames as the stream has."""
     import av
     fps = Fraction(fps)
     count = 0
-    w, h = outputs[0].size
+    w, h = clip.size
     with ExitStack() as stack:          # exits in reverse: each encoder is flushed before its file closes
-        encoders, later = [], [e for e in outputs if e.from_first_clip]
-        for out in [e for e in outputs if not e.from_first_clip] + later:
+        encoders = []
+        for out in (clip, *derived):
             container = stack.enter_context(av.open(str(out.path), "w", format="mp4"))
             stream = container.add_stream("libx264", rate=fps)
             stream.width, stream.height = out.size
             stream.pix_fmt = "yuv420p"
             stream.options = {"crf": str(ENCODER.crf), "preset": ENCODER.preset}
             encoders.append(stack.enter_context(_Encoder(container, stream, fps, out)))
-        fed = encoders[:len(encoders) - len(later)]
-        if later:
-            fed[0].decoded_to = encoders[len(fed):]
+        first = encoders[0]
+        first.decoded_to = encoders[1:]
         for frame in frames:
             if frame.shape[1] != w or frame.shape[0] != h:
                 raise ValueError(f"frame {count} is {frame.shape[1]}x{frame.shape[0]}, expected {w}x{h}")
-            frame = np.ascontiguousarray(frame)
-            for encoder in fed:
-                encoder.put(frame)
+            first.put(np.ascontiguousarray(frame))
             count += 1
         for encoder in encoders:
             encoder.finish(count)
@@ -169,24 +164,27 @@ class _Encoder:
                 self._written += 1
             if not self._stop.is_set():
                 self._mux(self._stream.encode(None))
-                self._mux(None)
+                self._pass_on(None)
         except BaseException as exc:        # noqa: BLE001 — handed over to the producer's thread
             self._error = exc
             self._stop.set()
 
     def _mux(self, packets) -> None:
-        """Write the packets; with `decoded_to`, decode them first (None: the end) and hand the pictures on
-        (decoded before muxing, which takes the packets over)."""
-        if self.decoded_to:
-            import av
-            if self._decoder is None and packets:
-                self._decoder = av.CodecContext.create("h264", "r")
-                self._decoder.extradata = self._stream.codec_context.extradata
-                self._decoder.thread_count = 1
-            for packet in (packets if packets is not None else [None]):
-                for picture in (self._decoder.decode(packet) if self._decoder is not None else ()):
-                    rgb = picture.to_ndarray(format="rgb24")
-                    for encoder in self.decoded_to:
-                        encoder.put(rgb)
-        if packets:
-            self._container.mux(packets)
+        """Write the packets, decoded first for `decoded_to` (muxing takes the packets over)."""
+        for packet in packets:
+            self._pass_on(packet)
+        self._container.mux(packets)
+
+    def _pass_on(self, packet) -> None:
+        """Decode `packet` (None: the end) and hand its pictures to `decoded_to`."""
+        if not self.decoded_to:
+            return
+        import av
+        if self._decoder is None:
+            self._decoder = av.CodecContext.create("h264", "r")
+            self._decoder.extradata = self._stream.codec_context.extradata
+            self._decoder.thread_count = 1
+        for picture in self._decoder.decode(packet):
+            rgb = picture.to_ndarray(format="rgb24")
+            for encoder in self.decoded_to:
+                encoder.put(rgb)

@@ -35,7 +35,7 @@ def animate(task: ClipTask, motion: np.ndarray, speech: ClipSpeech, session: Spe
             cancel: Callable[[], bool] | None = None, also: tuple[ClipOutput, ...] = ()) -> Path:
     """The speaker's portrait moved by `motion`, encoded (H.264, the speaker's own size) into `path`
     (written in place: a temp path the caller renames); frames stream from the animator into the encoder,
-    and into the clips `also` makes of them in the same pass (the clip framed for the story)."""
+    and the clips `also` are made of its pictures in the same pass (the clip framed for the story)."""
     frames = cancellable(session.render(motion, speech), cancel)
-    write_clips(frames, task.fps, [ClipOutput(path, session.output_size), *also], expected=task.n_frames)
+    write_clips(frames, task.fps, ClipOutput(path, session.output_size), also, expected=task.n_frames)
     return path

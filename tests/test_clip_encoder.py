@@ -66,16 +66,14 @@ def test_the_threaded_encoder_writes_the_bytes_of_a_serial_encode(tmp_path):
 def test_a_clip_framed_from_the_first_clips_pictures_is_the_clip_framed_later_from_the_file(tmp_path):
     frames = _frames()
     clip, framed, later = tmp_path / "clip.mp4", tmp_path / "framed.mp4", tmp_path / "later.mp4"
-    n = write_clips(iter(frames), 25, [ClipOutput(clip, SIZE),
-                                       ClipOutput(framed, FRAMED, _frame_it, from_first_clip=True)], len(frames))
+    n = write_clips(iter(frames), 25, ClipOutput(clip, SIZE), (ClipOutput(framed, FRAMED, _frame_it),), len(frames))
     assert n == len(frames)
     encode_clip(_frame_it(read_frames(clip)), later, 25, FRAMED, expected=len(frames))
     assert framed.read_bytes() == later.read_bytes()
     assert clip.read_bytes() == _serial(frames, tmp_path / "serial.mp4")
     # framing the rendered pictures instead would differ: the equality above is not a tautology
-    raw = tmp_path / "raw.mp4"
-    write_clips(iter(frames), 25, [ClipOutput(tmp_path / "c2.mp4", SIZE), ClipOutput(raw, FRAMED, _frame_it)])
-    assert raw.read_bytes() != later.read_bytes()
+    encode_clip(_frame_it(iter(frames)), tmp_path / "raw.mp4", 25, FRAMED)
+    assert (tmp_path / "raw.mp4").read_bytes() != later.read_bytes()
 
 
 def _failing(frames, at: int):
@@ -97,8 +95,8 @@ def test_a_failure_on_either_side_raises_once_and_leaves_no_clip(tmp_path, where
     expected = {"producer": "renderer broke", "transform": "renderer broke", "size": "expected 64x36"}[where]
 
     def write(tmp: Path) -> None:
-        write_clips(source, 25, [ClipOutput(tmp, SIZE), ClipOutput(tmp.with_suffix(".framed.mp4"), FRAMED,
-                                                                    transform, from_first_clip=True)])
+        framed = ClipOutput(tmp.with_suffix(".framed.mp4"), FRAMED, transform)
+        write_clips(source, 25, ClipOutput(tmp, SIZE), (framed,))
     from deepstory.cache import atomic_write
     with pytest.raises((RuntimeError, ValueError), match=expected):
         atomic_write(dst / "clip.mp4", write)
