@@ -54,19 +54,27 @@ def feather_mask(side: int, border: float = 0.12) -> np.ndarray:
     return np.outer(edge, edge)
 
 
-def paste(portrait: np.ndarray, patch: np.ndarray, crop: Crop, mask: np.ndarray) -> np.ndarray:
-    """A copy of `portrait` with `patch` (crop.side square, uint8) blended in through `mask`."""
-    out = portrait.copy()
-    h, w = portrait.shape[:2]
+def _inside(crop: Crop, image_size: tuple[int, int]) -> tuple[slice, slice, slice, slice] | None:
+    """(image rows, image cols, patch rows, patch cols) of the crop's part inside the image; None if none."""
+    w, h = image_size
     xa, ya = max(crop.x0, 0), max(crop.y0, 0)
     xb, yb = min(crop.x0 + crop.side, w), min(crop.y0 + crop.side, h)
     if xa >= xb or ya >= yb:
+        return None
+    return (slice(ya, yb), slice(xa, xb), slice(ya - crop.y0, yb - crop.y0), slice(xa - crop.x0, xb - crop.x0))
+
+
+def paste(portrait: np.ndarray, patch: np.ndarray, crop: Crop, mask: np.ndarray) -> np.ndarray:
+    """A copy of `portrait` with `patch` (crop.side square, uint8) blended in through `mask`."""
+    out = portrait.copy()
+    part = _inside(crop, (portrait.shape[1], portrait.shape[0]))
+    if part is None:
         return out
-    px, py = xa - crop.x0, ya - crop.y0
-    sub_patch = patch[py:py + (yb - ya), px:px + (xb - xa)].astype(np.float32)
-    sub_mask = mask[py:py + (yb - ya), px:px + (xb - xa), None]
-    base = out[ya:yb, xa:xb].astype(np.float32)
-    out[ya:yb, xa:xb] = np.clip(base + (sub_patch - base) * sub_mask + 0.5, 0, 255).astype(np.uint8)
+    ys, xs, py, px = part
+    sub_patch = patch[py, px].astype(np.float32)
+    sub_mask = mask[py, px, None]
+    base = out[ys, xs].astype(np.float32)
+    out[ys, xs] = np.clip(base + (sub_patch - base) * sub_mask + 0.5, 0, 255).astype(np.uint8)
     return out
 
 
@@ -74,9 +82,8 @@ def put(portrait: np.ndarray, patch: np.ndarray, crop: Crop) -> np.ndarray:
     """A copy of `portrait` with `patch` (crop.side square, uint8, already blended with the portrait at its
     edges) written over the crop's part inside the image."""
     out = portrait.copy()
-    h, w = portrait.shape[:2]
-    xa, ya = max(crop.x0, 0), max(crop.y0, 0)
-    xb, yb = min(crop.x0 + crop.side, w), min(crop.y0 + crop.side, h)
-    if xa < xb and ya < yb:
-        out[ya:yb, xa:xb] = patch[ya - crop.y0:yb - crop.y0, xa - crop.x0:xb - crop.x0]
+    part = _inside(crop, (portrait.shape[1], portrait.shape[0]))
+    if part is not None:
+        ys, xs, py, px = part
+        out[ys, xs] = patch[py, px]
     return out

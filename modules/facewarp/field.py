@@ -299,27 +299,25 @@ class WarpField:
             # gaze: the eye's contents (iris, pupil) shift inside the opening; lids and corners stay
             inside = ((eb - up) / (lo - up)).clamp(0, 1)
             look = torch.sin(np.pi * inside) * (1 - _smoothstep((ea.abs() - 0.45) / 0.45)) * scale
-            if not blinking:
-                dea, deb = -GAZE_SHIFT * gx * across * look, -0.5 * GAZE_SHIFT * gy * look
-                dx = dx + dea * axis[0] + deb * normal[0]
-                dy = dy + dea * axis[1] + deb * normal[1]
-                continue
-            px = 1.0 / scale                               # one pixel in eye units
-            edge = up + blink * (lo - up + 1.0 * px)      # the lid's edge: from the lid line to just past the lower lid
-            top = up - 0.10 - 2 * px                       # the lid layer starts here, above the open eye's lashes
-            cover = _smoothstep((edge - eb) / (1.2 * px) + 0.5) * (eb >= top).to(eb.dtype)
-            cover = cover * (1 - _smoothstep((ea.abs() - 0.92) / 0.18)) * _smoothstep(blink / 0.15)
-            mirrored = top - (eb - top) * 0.55            # skin above `top`, mirrored and a little compressed
-            deb = (mirrored - eb) * cover * scale
-            look = look * (1 - cover)
+            deb = 0.0
+            if blinking:
+                px = 1.0 / scale                           # one pixel in eye units
+                edge = up + blink * (lo - up + 1.0 * px)  # the lid's edge: from the lid line to just past the lower lid
+                top = up - 0.10 - 2 * px                   # the lid layer starts here, above the open eye's lashes
+                cover = _smoothstep((edge - eb) / (1.2 * px) + 0.5) * (eb >= top).to(eb.dtype)
+                cover = cover * (1 - _smoothstep((ea.abs() - 0.92) / 0.18)) * _smoothstep(blink / 0.15)
+                mirrored = top - (eb - top) * 0.55        # skin above `top`, mirrored and a little compressed
+                deb = (mirrored - eb) * cover * scale
+                look = look * (1 - cover)
             dea, deb = -GAZE_SHIFT * gx * across * look, deb - 0.5 * GAZE_SHIFT * gy * look
             dx = dx + dea * axis[0] + deb * normal[0]
             dy = dy + dea * axis[1] + deb * normal[1]
-            depth = ((eb - top) / (edge - top).clamp(min=1e-3)).clamp(0, 1)
-            s = 1 - cover * (0.18 * depth ** 2 + 0.04 * eac * eac)
-            lw = max(0.09, 1.5 * px)
-            l_ = cover * (1 - _smoothstep((edge - eb) / lw)) * (1 - 0.5 * _smoothstep((ea.abs() - 0.7) / 0.3))
-            shade = torch.minimum(shade, s)
-            lash = torch.maximum(lash, l_)
-            covers = torch.maximum(covers, cover)
+            if blinking:                                   # the lid darkens as it curves in; the lash line
+                depth = ((eb - top) / (edge - top).clamp(min=1e-3)).clamp(0, 1)
+                s = 1 - cover * (0.18 * depth ** 2 + 0.04 * eac * eac)
+                lw = max(0.09, 1.5 * px)
+                l_ = cover * (1 - _smoothstep((edge - eb) / lw)) * (1 - 0.5 * _smoothstep((ea.abs() - 0.7) / 0.3))
+                shade = torch.minimum(shade, s)
+                lash = torch.maximum(lash, l_)
+                covers = torch.maximum(covers, cover)
         return dx, dy, covers, shade, lash
