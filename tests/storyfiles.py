@@ -65,6 +65,14 @@ TWO = {"Narrator": {"voice": "espeak:en-us+m3", "portrait": "hopper.jpg"},
 TWO_BODY = "Narrator: The night was cold.\nEileen: I hate portals.\n"
 
 
+def sda_fom_front_matter(fixtures_dir: Path, fom: str | None = None) -> str:
+    """`sda:` (the tiny SDA fixture) and `fom:` front matter; `fom` is the inside of `fom: {...}`, by default
+    the tiny FOM fixture's config and checkpoint."""
+    f = fixtures_dir / "fom"
+    fom = fom or f'config: "{f / "tiny-256.yaml"}", checkpoint: "{f / "tiny-cpk.pth.tar"}"'
+    return f'sda: {{checkpoint: "{fixtures_dir / "sda" / "tiny.dat"}"}}\nfom: {{{fom}}}'
+
+
 class LogReporter(Reporter):
     """A quiet reporter that keeps every logged message (retries, cache damage) and can watch steps."""
 

@@ -17,7 +17,7 @@ from deepstory.story import load_story
 from modules.fom import FomAnimator
 from modules.fom.onnx_animator import OnnxFomAnimator
 
-from storyfiles import TWO, TWO_BODY, LogReporter, make_story_dir
+from storyfiles import TWO, TWO_BODY, LogReporter, make_story_dir, sda_fom_front_matter
 
 FP16_BOUND = 1e-2       # stated bound for float16 models on the prediction (measured ~1.5e-3 on the tiny model)
 
@@ -138,9 +138,7 @@ def test_non_square_config_exports_and_runs(fixtures_dir, tmp_path):
 
 @pytest.mark.slow
 def test_story_renders_with_the_onnxruntime_backend(tmp_path, fixtures_dir, exported, one_torch_thread):
-    fom = fixtures_dir / "fom"
-    extra = (f'sda: {{checkpoint: "{fixtures_dir / "sda" / "tiny.dat"}"}}\n'
-             f'fom: {{backend: onnxruntime, onnx_dir: "{exported}"}}')
+    extra = sda_fom_front_matter(fixtures_dir, f'backend: onnxruntime, onnx_dir: "{exported}"')
     story = make_story_dir(tmp_path / "s", TWO_BODY, speakers=TWO, animator="fom", extra=extra)
     rep = LogReporter()
     render_story(load_story(story), tmp_path / "out", cache_dir=tmp_path / "cache", reporter=rep)
@@ -149,8 +147,7 @@ def test_story_renders_with_the_onnxruntime_backend(tmp_path, fixtures_dir, expo
 
     # the same story on torch (config + checkpoint) renders frames within uint8 rounding of onnxruntime's
     import av
-    extra_torch = (f'sda: {{checkpoint: "{fixtures_dir / "sda" / "tiny.dat"}"}}\n'
-                   f'fom: {{config: "{fom / "tiny-256.yaml"}", checkpoint: "{fom / "tiny-cpk.pth.tar"}"}}')
+    extra_torch = sda_fom_front_matter(fixtures_dir)
     story2 = make_story_dir(tmp_path / "t", TWO_BODY, speakers=TWO, animator="fom", extra=extra_torch)
     rep2 = LogReporter()
     render_story(load_story(story2), tmp_path / "out2", cache_dir=tmp_path / "cache", reporter=rep2)

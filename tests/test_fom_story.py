@@ -16,16 +16,14 @@ from deepstory.pipeline import render_story
 from deepstory.progress import Reporter
 from deepstory.story import load_story
 
-from storyfiles import TWO, TWO_BODY, make_story_dir
+from storyfiles import TWO, TWO_BODY, make_story_dir, sda_fom_front_matter
 
 BODY = TWO_BODY
 
 
 @pytest.mark.slow
 def test_sda_drives_fom_in_a_story(tmp_path, fixtures_dir, one_torch_thread):
-    fom = fixtures_dir / "fom"
-    extra = (f'sda: {{checkpoint: "{fixtures_dir / "sda" / "tiny.dat"}"}}\n'
-             f'fom: {{config: "{fom / "tiny-256.yaml"}", checkpoint: "{fom / "tiny-cpk.pth.tar"}"}}')
+    extra = sda_fom_front_matter(fixtures_dir)
     story = make_story_dir(tmp_path / "s", BODY, speakers=TWO, animator="fom", extra=extra)
     rep = Reporter()
     render_story(load_story(story), tmp_path / "out", cache_dir=tmp_path / "cache", reporter=rep)

@@ -21,7 +21,7 @@ from modules.fom import load_checkpoint
 from modules.fom.vgg import seeded_vgg19_state
 
 from fom_train_data import write_videos
-from storyfiles import make_story_dir
+from storyfiles import make_story_dir, sda_fom_front_matter
 
 LINE = re.compile(r"^epoch (\d+) mean: (.*)$")
 
@@ -118,8 +118,7 @@ def test_the_fine_tuned_checkpoint_animates_a_story(run, tmp_path, fixtures_dir)
     kp_detector, generator = load_checkpoint(run["config"], ckpt, device="cpu")     # strict, inference layout
     assert not generator.training
     speakers = {"Narrator": {"voice": "espeak:en-us+m3", "portrait": "hopper.jpg"}}
-    extra = (f'sda: {{checkpoint: "{fixtures_dir / "sda" / "tiny.dat"}"}}\n'
-             f'fom: {{config: "{run["config"]}", checkpoint: "{ckpt}"}}')
+    extra = sda_fom_front_matter(fixtures_dir, f'config: "{run["config"]}", checkpoint: "{ckpt}"')
     story = make_story_dir(tmp_path / "s", "Narrator: The night was cold.\n", speakers=speakers,
                            animator="fom", extra=extra)
     rep = Reporter()
